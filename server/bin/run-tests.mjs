@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The whole test suite: type check, then every test file under test/ against a
+// real embedded PostgreSQL (fsync off), started here and stopped at the end.
+import { register } from 'tsx/esm/api';
+import { spawnSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+register();
+const root = new URL('..', import.meta.url).pathname;
+const onlyArgs = process.argv.slice(2);
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out.sort();
+}
+
+if (onlyArgs.length === 0) {
+  process.stdout.write('▶ 类型检查 (tsc --noEmit)\n');
+  const tsc = spawnSync(process.execPath, [join(root, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  const webTsc = spawnSync(process.execPath, [join(root, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, '..', 'web', 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
+  if (webTsc.status !== 0) process.exit(webTsc.status ?? 1);
+}
+
+const { startEmbeddedPostgres } = await import('../src/db/embedded.ts');
+const { createDb } = await import('../src/db/database.ts');
+const { migrateToLatest } = await import('../src/db/migrate.ts');
+mkdirSync(join(root, '.test-data'), { recursive: true });
+const dataDir = mkdtempSync(join(root, '.test-data', 'run-'));
+process.stdout.write('▶ 启动测试用内置 PostgreSQL\n');
+const pg = await startEmbeddedPostgres({
+  dataDir,
+  postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+});
+let code = 1;
+try {
+  const base = pg.url.replace(/\/yunwei$/, '');
+  const admin = createDb(`${base}/yunwei`, 1);
+  const { sql } = await import('kysely');
+  await sql`CREATE DATABASE yunwei_template`.execute(admin);
+  const tpl = createDb(`${base}/yunwei_template`, 1);
+  await migrateToLatest(tpl);
+  await tpl.destroy();
+  await sql`CREATE DATABASE yunwei_test TEMPLATE yunwei_template`.execute(admin);
+  await admin.destroy();
+
+  const files = onlyArgs.length > 0 ? onlyArgs : findTests(join(root, 'test'));
+  process.stdout.write(`▶ 运行 ${files.length} 个测试文件\n`);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => relative(root, f))],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, YUNWEI_TEST_DATABASE_URL: `${base}/yunwei_test`, YUNWEI_TEST_PG_BASE: base, YUNWEI_TEST_DATA_DIR: dataDir },
+    },
+  );
+  code = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+} finally {
+  await pg.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(code);

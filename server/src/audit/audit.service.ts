@@ -1,0 +1,189 @@
+/**
+ * The audit trail: every state change writes one row in the same transaction.
+ * Rows form an SM3 hash chain: each row's hash covers its content and the
+ * previous row's hash, so an altered or removed row breaks the chain.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, Trx } from '../db/database.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
+import { sm3Hex } from '../shared/crypto.ts';
+
+/** Hash that precedes the first row. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Arbitrary constant key for the advisory lock that serialises chain appends. */
+const AUDIT_CHAIN_LOCK = 7_220_001;
+
+/** Who did it, and from where. */
+export interface AuditActor {
+  userId: string | null;
+  name: string | null;
+  role: string | null;
+  clientIp: string | null;
+}
+
+/** The system itself (migrations, seeds, sweeps). */
+export const SYSTEM_ACTOR: AuditActor = { userId: null, name: '系统', role: 'system', clientIp: null };
+
+/** One change to record. */
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  contractId: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+interface HashInput {
+  id: string;
+  occurredAt: string;
+  actorUserId: string | null;
+  actorName: string | null;
+  actorRole: string | null;
+  contractId: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  before: unknown;
+  after: unknown;
+  clientIp: string | null;
+  prevHash: string;
+}
+
+/** The row hash: SM3 over the canonical JSON of its content and the previous hash. */
+export function computeAuditHash(input: HashInput): string {
+  return sm3Hex(canonicalJson(input));
+}
+
+/**
+ * Append an audit row inside `trx`. Takes a transaction-scoped advisory lock
+ * so that concurrent writers append one after another.
+ */
+export async function recordAudit(trx: Trx, actor: AuditActor, entry: AuditEntry, now: Date): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(trx);
+  const last = await trx.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const occurredAt = new Date(Math.floor(now.getTime()));
+  const input: HashInput = {
+    id: randomUUID(),
+    occurredAt: occurredAt.toISOString(),
+    actorUserId: actor.userId,
+    actorName: actor.name,
+    actorRole: actor.role,
+    contractId: entry.contractId,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    before: normalise(entry.before),
+    after: normalise(entry.after),
+    clientIp: actor.clientIp,
+    prevHash,
+  };
+  await trx
+    .insertInto('audit_log')
+    .values({
+      id: input.id,
+      occurred_at: occurredAt,
+      actor_user_id: input.actorUserId,
+      actor_name: input.actorName,
+      actor_role: input.actorRole,
+      contract_id: input.contractId,
+      action: input.action,
+      entity_type: input.entityType,
+      entity_id: input.entityId,
+      before: input.before === null ? null : JSON.stringify(input.before),
+      after: input.after === null ? null : JSON.stringify(input.after),
+      client_ip: input.clientIp,
+      prev_hash: prevHash,
+      hash: computeAuditHash(input),
+    })
+    .execute();
+}
+
+/** JSON round-trip so the hashed value equals what jsonb will give back. */
+function normalise(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  return JSON.parse(JSON.stringify(v)) as unknown;
+}
+
+/** Outcome of walking the chain. */
+export interface VerifyResult {
+  ok: boolean;
+  rowsChecked: number;
+  lastSeq: string | null;
+  lastHash: string;
+  /** The first problem found, if any. */
+  problem: null | {
+    kind: 'altered' | 'removed' | 'reordered';
+    seq: string;
+    id: string;
+    message: string;
+  };
+}
+
+/**
+ * Re-walk the whole chain in sequence order, in batches, and name the first
+ * row that was altered, or the place where rows were removed.
+ */
+export async function verifyAuditChain(db: Db, batchSize = 5000): Promise<VerifyResult> {
+  let prevHash = GENESIS_HASH;
+  let prevSeq: bigint | null = null;
+  let checked = 0;
+  let afterSeq = '0';
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const seq = BigInt(row.seq);
+      const recomputed = computeAuditHash({
+        id: row.id,
+        occurredAt: new Date(row.occurred_at).toISOString(),
+        actorUserId: row.actor_user_id,
+        actorName: row.actor_name,
+        actorRole: row.actor_role,
+        contractId: row.contract_id,
+        action: row.action,
+        entityType: row.entity_type,
+        entityId: row.entity_id,
+        before: row.before ?? null,
+        after: row.after ?? null,
+        clientIp: row.client_ip,
+        prevHash: row.prev_hash,
+      });
+      if (recomputed !== row.hash) {
+        return fail(checked, prevSeq, prevHash, 'altered', row.seq, row.id, `第 ${row.seq} 条审计记录（${row.action}）的内容被篡改：重新计算的 SM3 摘要与记录的摘要不一致`);
+      }
+      if (row.prev_hash !== prevHash) {
+        const gap = prevSeq !== null && seq !== prevSeq + 1n;
+        return fail(
+          checked,
+          prevSeq,
+          prevHash,
+          'removed',
+          row.seq,
+          row.id,
+          gap
+            ? `第 ${row.seq} 条审计记录之前的记录（序号 ${String((prevSeq ?? 0n) + 1n)} 至 ${String(seq - 1n)}）被删除：链接断开`
+            : `第 ${row.seq} 条审计记录的前序摘要与上一条记录不一致：之前的记录被删除或篡改`,
+        );
+      }
+      prevHash = row.hash;
+      prevSeq = seq;
+      checked++;
+    }
+    afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
+  }
+  return { ok: true, rowsChecked: checked, lastSeq: prevSeq === null ? null : String(prevSeq), lastHash: prevHash, problem: null };
+}
+
+function fail(checked: number, prevSeq: bigint | null, prevHash: string, kind: 'altered' | 'removed', seq: string, id: string, message: string): VerifyResult {
+  return { ok: false, rowsChecked: checked, lastSeq: prevSeq === null ? null : String(prevSeq), lastHash: prevHash, problem: { kind, seq, id, message } };
+}

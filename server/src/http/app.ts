@@ -1,0 +1,152 @@
+/**
+ * The Fastify application: plugins, authentication, error mapping, route
+ * modules and the static web app. `buildApp` never listens, so tests drive it
+ * with `inject()`.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Db } from '../db/database.ts';
+import type { AppConfig } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { authenticate, type SessionPolicy } from '../auth/auth.service.ts';
+import { SESSION_COOKIE } from '../auth/auth.routes.ts';
+import { authRoutes } from '../auth/auth.routes.ts';
+import { contractRoutes } from '../contracts/contract.routes.ts';
+import { auditRoutes } from '../audit/audit.routes.ts';
+import { userRoutes } from '../orgs/user.routes.ts';
+import { healthRoutes } from './health.routes.ts';
+
+/** Everything the app needs from outside. */
+export interface AppDeps {
+  db: Db;
+  config: Pick<AppConfig, 'cookieSecure' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'logLevel'>;
+  /** Directory of the built web app; served at / when present. */
+  webDist?: string | undefined;
+  /** Log requests (off in tests). */
+  logger?: boolean;
+}
+
+/** Services shared by route modules. */
+export interface AppServices {
+  db: Db;
+  sessionPolicy: SessionPolicy;
+  cookieSecure: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: AppServices;
+  }
+}
+
+/** Build the application without listening. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ? { level: deps.config.logLevel } : false,
+    trustProxy: true,
+    bodyLimit: 5 * 1024 * 1024,
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const services: AppServices = {
+    db: deps.db,
+    sessionPolicy: {
+      idleMinutes: deps.config.sessionIdleMinutes,
+      maxHours: deps.config.sessionMaxHours,
+      maxFailedAttempts: 5,
+      lockMinutes: 15,
+    },
+    cookieSecure: deps.config.cookieSecure,
+  };
+  app.decorate('services', services);
+  app.decorateRequest('sessionUser', null);
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: '运维 Yunwei API',
+        description: '政务信息系统运维合同管理平台接口。错误统一返回 `{ "error": { "code", "message" } }`，程序应依据 code 判断。',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+      security: [{ session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  // Every route must declare who may call it; undeclared routes are refused.
+  app.addHook('onRoute', (route) => {
+    const isDocs = route.url.startsWith('/api/docs');
+    if (route.url.startsWith('/api/') && !isDocs && !route.config?.access) {
+      throw new Error(`route ${route.method} ${route.url} does not declare config.access`);
+    }
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const access = req.routeOptions.config.access;
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) req.sessionUser = await authenticate(services.db, token, services.sessionPolicy, new Date());
+    if (!access || access === 'public') return;
+    if (!req.sessionUser) throw new AppError('UNAUTHENTICATED', '未登录或登录已过期，请重新登录');
+    if (access === 'platformAdmin' && !req.sessionUser.isPlatformAdmin) throw new AppError('FORBIDDEN', '只有平台管理员可以执行此操作');
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof AppError) {
+      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } });
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath}`, message: v.message ?? '' }));
+      const first = issues[0];
+      return reply.status(400).send({
+        error: { code: 'VALIDATION_FAILED', message: `请求参数不正确${first ? `：${first.path} ${first.message}` : ''}`, details: { issues } },
+      });
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.statusCode === 400) {
+      return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: '请求格式不正确（应为 JSON）' } });
+    }
+    if (err.statusCode === 413) {
+      return reply.status(413).send({ error: { code: 'VALIDATION_FAILED', message: '请求内容过大' } });
+    }
+    if (isResponseSerializationError(err)) req.log.error({ err: err.cause }, 'response serialization failed');
+    else req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误，请稍后重试或联系管理员' } });
+  });
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(contractRoutes);
+  await app.register(auditRoutes);
+  await app.register(userRoutes);
+
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  if (deps.webDist && existsSync(deps.webDist)) {
+    await app.register(fastifyStatic, { root: deps.webDist, wildcard: false });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/') || !deps.webDist || !existsSync(deps.webDist) || req.method !== 'GET') {
+      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: '请求的资源不存在' } });
+    }
+    return reply.sendFile('index.html');
+  });
+
+  return app;
+}

@@ -1,0 +1,146 @@
+/**
+ * Users and their contract roles.
+ */
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
+import { assertPasswordPolicy, hashPassword } from '../auth/password.ts';
+import { isRole, type Role } from '../auth/roles.ts';
+import { requireContractRoles } from '../contracts/contract-access.ts';
+import { MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
+import type { Ctx } from '../shared/context.ts';
+
+/** Input for creating a user. */
+export interface NewUser {
+  username: string;
+  displayName: string;
+  password: string;
+  organisationName?: string | undefined;
+  organisationKind?: 'agency' | 'vendor' | 'thirdParty' | 'platform' | undefined;
+  isPlatformAdmin?: boolean | undefined;
+}
+
+/** The actor of a context, for audit rows. */
+export function actorOf(ctx: Ctx | null, role: string | null = null): AuditActor {
+  if (!ctx) return { userId: null, name: '系统（命令行）', role: 'cli', clientIp: null };
+  return { userId: ctx.user.id, name: ctx.user.displayName, role: role ?? (ctx.user.isPlatformAdmin ? 'platformAdmin' : null), clientIp: ctx.clientIp };
+}
+
+/** Create a user (platform administrators, or the CLI with ctx = null). */
+export async function createUser(db: Db, ctx: Ctx | null, input: NewUser, now: Date): Promise<{ id: string }> {
+  assertPasswordPolicy(input.password);
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction().execute(async (trx) => {
+    const clash = await trx
+      .selectFrom('users')
+      .select('id')
+      .where((eb) => eb(eb.fn('lower', ['username']), '=', input.username.toLowerCase()))
+      .executeTakeFirst();
+    if (clash) throw new AppError('USER_EXISTS', `用户名「${input.username}」已存在`);
+    let organisationId: string | null = null;
+    if (input.organisationName) {
+      const org = await trx.selectFrom('organisations').select('id').where('name', '=', input.organisationName).executeTakeFirst();
+      organisationId =
+        org?.id ??
+        (await trx
+          .insertInto('organisations')
+          .values({ name: input.organisationName, kind: input.organisationKind ?? 'platform' })
+          .returning('id')
+          .executeTakeFirstOrThrow()).id;
+    }
+    const row = await trx
+      .insertInto('users')
+      .values({
+        username: input.username,
+        display_name: input.displayName,
+        password_hash: passwordHash,
+        organisation_id: organisationId,
+        is_platform_admin: input.isPlatformAdmin ?? false,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordAudit(
+      trx,
+      actorOf(ctx),
+      { action: 'user.created', entityType: 'user', entityId: row.id, contractId: null, after: { username: input.username, displayName: input.displayName, organisation: input.organisationName ?? null, isPlatformAdmin: input.isPlatformAdmin ?? false } },
+      now,
+    );
+    return row;
+  });
+}
+
+/** Grant a contract role (agency administrators of the contract, platform administrators, or the CLI). */
+export async function grantRole(db: Db, ctx: Ctx | null, input: { userId: string; contractId: string; role: string }, now: Date): Promise<{ id: string }> {
+  if (!isRole(input.role)) throw new AppError('ROLE_UNKNOWN', `未知角色「${input.role}」`);
+  const role: Role = input.role;
+  if (ctx) await requireContractRoles(db, ctx, input.contractId, MEMBERSHIP_MANAGERS);
+  return db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('users').select(['id', 'username']).where('id', '=', input.userId).executeTakeFirst();
+    if (!user) throw new AppError('NOT_FOUND', '用户不存在');
+    const existing = await trx
+      .selectFrom('memberships')
+      .select('id')
+      .where('user_id', '=', input.userId)
+      .where('contract_id', '=', input.contractId)
+      .where('role', '=', role)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (existing) return existing;
+    const row = await trx
+      .insertInto('memberships')
+      .values({ user_id: input.userId, contract_id: input.contractId, role, granted_by: ctx?.user.id ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, actorOf(ctx), { action: 'membership.granted', entityType: 'membership', entityId: row.id, contractId: input.contractId, after: { userId: input.userId, username: user.username, role } }, now);
+    return row;
+  });
+}
+
+/** Revoke a contract role. */
+export async function revokeRole(db: Db, ctx: Ctx, input: { membershipId: string; contractId: string }): Promise<void> {
+  await requireContractRoles(db, ctx, input.contractId, MEMBERSHIP_MANAGERS);
+  await db.transaction().execute(async (trx) => {
+    const m = await trx
+      .updateTable('memberships')
+      .set({ revoked_at: ctx.now })
+      .where('id', '=', input.membershipId)
+      .where('contract_id', '=', input.contractId)
+      .where('revoked_at', 'is', null)
+      .returning(['id', 'user_id', 'role'])
+      .executeTakeFirst();
+    if (!m) throw new AppError('NOT_FOUND', '该授权不存在或已撤销');
+    await recordAudit(trx, actorOf(ctx), { action: 'membership.revoked', entityType: 'membership', entityId: m.id, contractId: input.contractId, before: { userId: m.user_id, role: m.role } }, ctx.now);
+  });
+}
+
+/** Every active membership of a user, with the contract's code and name. */
+export async function listMyMemberships(db: Db, userId: string): Promise<{ contractId: string; contractCode: string; contractName: string; role: Role }[]> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('contracts as c', 'c.id', 'm.contract_id')
+    .select(['m.contract_id', 'm.role', 'c.code', 'c.name'])
+    .where('m.user_id', '=', userId)
+    .where('m.revoked_at', 'is', null)
+    .orderBy('c.code')
+    .execute();
+  return rows.flatMap((r) => (isRole(r.role) ? [{ contractId: r.contract_id, contractCode: r.code, contractName: r.name, role: r.role }] : []));
+}
+
+/** Members of a contract with their roles. */
+export async function listContractMembers(db: Db, ctx: Ctx, contractId: string) {
+  await requireContractRoles(db, ctx, contractId);
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
+    .select(['m.id', 'm.role', 'm.granted_at', 'u.id as user_id', 'u.username', 'u.display_name', 'o.name as organisation_name'])
+    .where('m.contract_id', '=', contractId)
+    .where('m.revoked_at', 'is', null)
+    .orderBy('u.username')
+    .execute();
+  return rows.flatMap((r) =>
+    isRole(r.role)
+      ? [{ id: r.id, role: r.role, grantedAt: new Date(r.granted_at).toISOString(), userId: r.user_id, username: r.username, displayName: r.display_name, organisationName: r.organisation_name }]
+      : [],
+  );
+}

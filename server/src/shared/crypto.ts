@@ -1,0 +1,14 @@
+/**
+ * Commercial-cryptography helpers (GB/T 39786): SM3 digests from Node's built-in crypto.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+/** SM3 digest of UTF-8 text, lowercase hex. */
+export function sm3Hex(text: string): string {
+  return createHash('sm3').update(text, 'utf8').digest('hex');
+}
+
+/** A random URL-safe token with `bytes` bytes of entropy. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
