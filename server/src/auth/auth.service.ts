@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { randomToken, sm3Hex } from '../shared/crypto.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
-import { verifyPassword } from './password.ts';
+import { hashPassword, verifyPassword } from './password.ts';
 
 /** Session policy, from config. */
 export interface SessionPolicy {
@@ -31,8 +31,12 @@ export interface SessionUser {
   lastSignInIp: string | null;
 }
 
-/** A dummy argon2 hash so unknown usernames cost the same time as wrong passwords. */
-const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3yPzJ0MbC3XxlwDoU4ZWiPKtoVfgqxsvhSYhMnFdtX0';
+/** A real argon2 hash of a random secret, so unknown usernames cost the same time as wrong passwords. */
+let dummyHash: Promise<string> | null = null;
+function getDummyHash(): Promise<string> {
+  dummyHash ??= hashPassword(randomToken(16));
+  return dummyHash;
+}
 
 /** Sign in with username and password; returns a new session token. */
 export async function signIn(
@@ -63,7 +67,7 @@ export async function signIn(
   const actor: AuditActor = { userId: user?.id ?? null, name: user?.display_name ?? input.username, role: null, clientIp: input.clientIp };
 
   if (!user) {
-    await verifyPassword(DUMMY_HASH, input.password);
+    await verifyPassword(await getDummyHash(), input.password);
     await db.transaction().execute((trx) =>
       recordAudit(trx, actor, { action: 'auth.signInFailed', entityType: 'user', entityId: null, contractId: null, after: { username: input.username, reason: 'unknownUser' } }, now),
     );

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
-import { createUser } from './user.service.ts';
+import { createUser, listUsers } from './user.service.ts';
 
 /** User routes. */
 export const userRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -20,15 +20,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async () => {
-      const rows = await app.services.db
-        .selectFrom('users as u')
-        .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
-        .select(['u.id', 'u.username', 'u.display_name', 'o.name as organisation_name', 'u.is_platform_admin', 'u.status'])
-        .orderBy('u.username')
-        .execute();
-      return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, organisationName: r.organisation_name, isPlatformAdmin: r.is_platform_admin, status: r.status }));
-    },
+    async () => listUsers(app.services.db),
   );
 
   app.post(

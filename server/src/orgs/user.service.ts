@@ -144,3 +144,14 @@ export async function listContractMembers(db: Db, ctx: Ctx, contractId: string) 
       : [],
   );
 }
+
+/** Every user, for platform administrators. */
+export async function listUsers(db: Db) {
+  const rows = await db
+    .selectFrom('users as u')
+    .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
+    .select(['u.id', 'u.username', 'u.display_name', 'o.name as organisation_name', 'u.is_platform_admin', 'u.status'])
+    .orderBy('u.username')
+    .execute();
+  return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, organisationName: r.organisation_name, isPlatformAdmin: r.is_platform_admin, status: r.status }));
+}
