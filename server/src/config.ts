@@ -48,7 +48,9 @@ export class ConfigError extends Error {
 
 /** Parse and freeze the configuration from an environment map. */
 export function loadConfig(env: Record<string, string | undefined>, cwd: string): AppConfig {
-  const parsed = ZEnv.safeParse(env);
+  // An empty variable counts as unset (e.g. `DATABASE_URL=` in a shell or a unit file).
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ZEnv.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
