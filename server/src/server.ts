@@ -7,6 +7,8 @@ import type { AppConfig } from './config.ts';
 import { openDatabase } from './db/open.ts';
 import { buildApp } from './http/app.ts';
 import { seedDemo } from './demo/demo.seed.ts';
+import { startWorker } from './jobs/job.worker.ts';
+import { SLA_JOBS, SLA_RECURRING } from './sla/sla.jobs.ts';
 
 /** Where the built web app lives. */
 export const WEB_DIST = join(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -24,12 +26,16 @@ export async function startServer(config: AppConfig, opts: { demo: boolean }): P
   }
   const app = await buildApp({ db: database.db, config, webDist: WEB_DIST, logger: true });
   await app.listen({ port: config.port, host: config.host });
+  const worker = startWorker(database.db, SLA_JOBS, SLA_RECURRING, {
+    onError: (e) => app.log.error({ err: e }, 'worker pass failed'),
+  });
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   log(`已启动：${url}  （接口文档 ${url}/api/docs）`);
   let closing = false;
   const close = async (): Promise<void> => {
     if (closing) return;
     closing = true;
+    await worker.stop();
     await app.close();
     await database.close();
   };

@@ -145,6 +145,8 @@ export function checkContractDefinition(def: TContractDefinition): CheckProblem[
       if (spans.length === 0) add([...base, 'weekly'], `时间窗「${w.name}」（weekly）没有任何工作时段，任何时限都无法达成`);
     }
     if (w.type === 'always' && (w.hours || w.weekly)) add([...base, 'type'], '7×24 时间窗（always）不能再填写工作时段');
+    if (w.type === 'weekly' && w.hours) add([...base, 'hours'], '自定义每周时间窗（weekly）请在 weekly 中按星期填写时段，不能使用 hours');
+    if ((w.type === 'workdays' || w.type === 'daily') && w.weekly) add([...base, 'weekly'], `${w.type} 类型的时间窗使用 hours 填写每日时段，不能使用 weekly`);
     if (w.hours) checkOverlap(w.hours, [...base, 'hours'], add);
     for (const [day, spans] of Object.entries(w.weekly ?? {})) if (spans) checkOverlap(spans, [...base, 'weekly', day], add);
   });

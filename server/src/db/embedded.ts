@@ -65,7 +65,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     persistent: true,
     authMethod: 'scram-sha-256',
     createPostgresUser: runningAsRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, ...(opts.postgresFlags ?? [])],
     onLog: log,
     onError: (e: unknown) => log(`[error] ${e instanceof Error ? e.message : String(e)}`),

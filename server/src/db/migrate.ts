@@ -5,9 +5,13 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.ts';
 import * as m0001 from './migrations/2026-11-24T0001-foundation.ts';
+import * as m0002 from './migrations/2026-11-24T0002-calendar-sla.ts';
+import * as m0003 from './migrations/2026-11-24T0003-incidents.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
+  '2026-11-24T0002-calendar-sla': m0002,
+  '2026-11-24T0003-incidents': m0003,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -149,6 +149,122 @@ export interface JobsTable {
   finished_at: Timestamp | null;
 }
 
+export interface CalendarOverridesTable {
+  id: ColumnType<string, never, never>;
+  date: string;
+  kind: 'holiday' | 'workday';
+  name: string;
+  reason: string | null;
+  effective_from: Timestamp;
+  created_by: string | null;
+  created_at: CreatedAt;
+  retracted_at: Timestamp | null;
+  retracted_by: string | null;
+}
+
+export interface SlaClocksTable {
+  id: Generated<string>;
+  contract_id: string;
+  subject_type: string;
+  subject_id: string;
+  system_key: string | null;
+  conditions: Json;
+  is_open: Generated<boolean>;
+  level_key: string;
+  next_deadline_at: Timestamp | null;
+  result: Json | null;
+  computed_at: Timestamp | null;
+  calendar_version: string | null;
+  contract_version_id: string | null;
+}
+
+export interface SlaEventsTable {
+  id: ColumnType<string, never, never>;
+  clock_id: string;
+  type: string;
+  at: Timestamp;
+  data: Json;
+  recorded_at: Timestamp;
+}
+
+export interface SlaSignalsTable {
+  id: ColumnType<string, never, never>;
+  clock_id: string;
+  contract_id: string;
+  target_key: string;
+  kind: 'warning' | 'breach';
+  percent: number;
+  deadline_at: Timestamp;
+  fired_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  contract_id: string | null;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  dedupe_key: string | null;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+export interface IncidentsTable {
+  id: Generated<string>;
+  contract_id: string;
+  number: string;
+  title: string;
+  description: string;
+  system_key: string;
+  site: string | null;
+  site_zone: 'urban' | 'suburban' | null;
+  channel: string;
+  reporter_name: string;
+  reporter_org: string | null;
+  reporter_contact: string | null;
+  reported_at: Timestamp;
+  created_at: Timestamp;
+  created_by: string | null;
+  level_key: string;
+  suggested_level_key: string | null;
+  level_reason: string | null;
+  impact: Json;
+  tags: string[];
+  status: string;
+  waiting_reason: string | null;
+  line: Generated<number>;
+  assignee_user_id: string | null;
+  assignee_team: string | null;
+  supplier_name: string | null;
+  supplier_consent: Json | null;
+  leader_approval_required: boolean;
+  leader_approval: Json | null;
+  resolution: string | null;
+  satisfaction: number | null;
+  callback_note: string | null;
+  sla_next_deadline_at: Timestamp | null;
+  sla_due_at: Timestamp | null;
+  sla_breached: Generated<boolean>;
+  sla_at_risk: Generated<boolean>;
+  version: Generated<number>;
+  updated_at: Timestamp;
+  search_doubled: ColumnType<string, never, never>;
+}
+
+export interface IncidentEventsTable {
+  id: ColumnType<string, never, never>;
+  incident_id: string;
+  type: string;
+  at: Timestamp;
+  actor_user_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  data: Json;
+}
+
 /** The whole database. */
 export interface Database {
   organisations: OrganisationsTable;
@@ -162,6 +278,13 @@ export interface Database {
   memberships: MembershipsTable;
   audit_log: AuditLogTable;
   jobs: JobsTable;
+  calendar_overrides: CalendarOverridesTable;
+  sla_clocks: SlaClocksTable;
+  sla_events: SlaEventsTable;
+  sla_signals: SlaSignalsTable;
+  notifications: NotificationsTable;
+  incidents: IncidentsTable;
+  incident_events: IncidentEventsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

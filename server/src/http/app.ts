@@ -27,6 +27,9 @@ import { contractRoutes } from '../contracts/contract.routes.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { userRoutes } from '../orgs/user.routes.ts';
 import { healthRoutes } from './health.routes.ts';
+import { slaRoutes } from '../sla/sla.routes.ts';
+import { incidentRoutes } from '../incidents/incident.routes.ts';
+import { SlaError } from '../sla/sla-errors.ts';
 
 /** Everything the app needs from outside. */
 export interface AppDeps {
@@ -112,6 +115,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err instanceof AppError) {
       return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } });
     }
+    if (err instanceof SlaError) {
+      return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message, details: err.details } });
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath}`, message: v.message ?? '' }));
       const first = issues[0];
@@ -135,6 +141,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(contractRoutes);
   await app.register(auditRoutes);
   await app.register(userRoutes);
+  await app.register(slaRoutes);
+  await app.register(incidentRoutes);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -69,7 +69,11 @@ export function toApiError(status: number, body: unknown): ApiError {
 }
 
 /** The result shape of every openapi-fetch call. */
-type Result<D> = { data: D; error?: never; response: Response } | { data?: never; error: unknown; response: Response };
+interface Result {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
+}
 
 /**
  * Awaits an openapi-fetch call and returns its data, or throws an `ApiError`
@@ -77,8 +81,8 @@ type Result<D> = { data: D; error?: never; response: Response } | { data?: never
  *
  * @example const contracts = await unwrap(api.GET('/api/contracts'));
  */
-export async function unwrap<D>(call: Promise<Result<D>>): Promise<D> {
-  let result: Result<D>;
+export async function unwrap<R extends Result>(call: Promise<R>): Promise<NonNullable<R['data']>> {
+  let result: R;
   try {
     result = await call;
   } catch (e) {
@@ -86,7 +90,7 @@ export async function unwrap<D>(call: Promise<Result<D>>): Promise<D> {
     throw new ApiError(0, 'NETWORK_ERROR', translate('error.network'));
   }
   const { data, error, response } = result;
-  if (response.ok && data !== undefined) return data;
+  if (response.ok && data !== undefined && data !== null) return data;
   throw toApiError(response.status, error);
 }
 

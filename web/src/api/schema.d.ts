@@ -1564,6 +1564,1222 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contracts/{contractId}/sla/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 预览假设工单的各项截止时间（响应、到场、解决、上报…） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 故障等级标识 */
+                        levelKey: string;
+                        /**
+                         * Format: date-time
+                         * @description 首次报告时间
+                         */
+                        reportedAt: string;
+                        systemKey?: string;
+                        /** @enum {string} */
+                        siteZone?: "urban" | "suburban";
+                        tags?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            levelName: string;
+                            windowKey: string;
+                            result: {
+                                levelKey: string;
+                                /** @description ISO 8601 时间（UTC） */
+                                computedAt: string;
+                                calendarVersion: string;
+                                timezone: string;
+                                targets: {
+                                    key: string;
+                                    /** @enum {string} */
+                                    kind: "respond" | "arrive" | "resolve" | "reportUp" | "analysisReport" | "progressUpdate" | "emergencyPlan" | "callback" | "custom";
+                                    /** @description 时限名称 */
+                                    name: string;
+                                    rule: {
+                                        levelKey: string;
+                                        targetIndex: number;
+                                        /** @description 计算工作时间所用的服务时间窗；日历时间为 null */
+                                        windowKey: string | null;
+                                        /** @description 所用工作日历版本 */
+                                        calendarVersion: string;
+                                        timezone: string;
+                                        /** @enum {string} */
+                                        meter: "working" | "calendar";
+                                        within: {
+                                            amount: number;
+                                            /** @enum {string} */
+                                            unit: "minutes" | "hours" | "days" | "workingMinutes" | "workingHours" | "workingDays";
+                                            window?: string;
+                                        } | null;
+                                        /** @enum {string} */
+                                        deadlineSource: "within" | "perTicket";
+                                        /** @enum {string} */
+                                        startOn: "created" | "responded" | "arrived" | "resolved" | "confirmed" | "reportedUp" | "analysisSubmitted" | "emergencyPlanSubmitted" | "callbackDone" | "closed";
+                                        /** @enum {string} */
+                                        stopOn: "created" | "responded" | "arrived" | "resolved" | "confirmed" | "reportedUp" | "analysisSubmitted" | "emergencyPlanSubmitted" | "callbackDone" | "closed";
+                                        /** @enum {string|null} */
+                                        restartOn: "reopened" | "progressUpdated" | null;
+                                    };
+                                    /** @enum {string} */
+                                    state: "notStarted" | "running" | "atRisk" | "paused" | "met" | "breached" | "waived";
+                                    /** @enum {string|null} */
+                                    pending: "startEvent" | "perTicketDeadline" | null;
+                                    /** @description ISO 8601 时间（UTC） */
+                                    startAt: string | null;
+                                    /** @description ISO 8601 时间（UTC） */
+                                    cycleStartAt: string | null;
+                                    /** @description 截止时间（最后一个按时的分钟） */
+                                    dueAt: string | null;
+                                    /** @description ISO 8601 时间（UTC） */
+                                    metAt: string | null;
+                                    /** @description ISO 8601 时间（UTC） */
+                                    breachedAt: string | null;
+                                    /** @description ISO 8601 时间（UTC） */
+                                    stoppedAt: string | null;
+                                    allowedMinutes: number | null;
+                                    elapsedMinutes: number;
+                                    remainingMinutes: number | null;
+                                    pausedMinutes: number;
+                                    warnings: {
+                                        percent: number;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        at: string | null;
+                                        crossed: boolean;
+                                    }[];
+                                    /** @description ISO 8601 时间（UTC） */
+                                    nextChangeAt: string | null;
+                                    assumedYears: number[];
+                                }[];
+                                /** @description ISO 8601 时间（UTC） */
+                                nextDeadlineAt: string | null;
+                                assumptions: {
+                                    year: number;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/working-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 在合同的某个服务时间窗上，两个时刻之间有多少工作时间 */
+        get: {
+            parameters: {
+                query: {
+                    /** @description 服务时间窗标识 */
+                    window: string;
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            windowKey: string;
+                            windowName: string;
+                            minutes: number;
+                            text: string;
+                            calendarVersion: string;
+                            assumptions: string[];
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calendar/years/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 某年的法定节假日、调休上班日和本地调整 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    year: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            year: number;
+                            published: boolean;
+                            calendarVersion: string;
+                            source: string;
+                            workdays: number;
+                            days: {
+                                date: string;
+                                workday: boolean;
+                                /** @enum {string} */
+                                reason: "weekday" | "weekend" | "holiday" | "makeupWorkday";
+                                name: string | null;
+                                /** @enum {string} */
+                                source: "official" | "override" | "weekdayRule";
+                            }[];
+                            note: string | null;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calendar/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 工作日历调整记录（含已撤销） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            date: string;
+                            /** @enum {string} */
+                            kind: "holiday" | "workday";
+                            name: string;
+                            reason: string | null;
+                            effectiveFrom: string;
+                            createdAt: string;
+                            createdBy: string | null;
+                            retractedAt: string | null;
+                            retractedBy: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 增加或修改某日的安排（本地停工、次年放假通知发布后的更正） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        date: string;
+                        /**
+                         * @description holiday 放假；workday 上班
+                         * @enum {string}
+                         */
+                        kind: "holiday" | "workday";
+                        /** @description 名称，如 机房搬迁停工 */
+                        name: string;
+                        reason?: string;
+                        /**
+                         * Format: date-time
+                         * @description 从何时起生效（缺省：立即）
+                         */
+                        effectiveFrom?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calendar/overrides/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 撤销一项日历调整 */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 故障列表（按最近截止时间排序，可按系统、等级、状态、处理人、超时/预警筛选，支持中文关键词） */
+        get: {
+            parameters: {
+                query?: {
+                    systemKey?: string;
+                    levelKey?: string;
+                    /** @description 状态，逗号分隔 */
+                    status?: string;
+                    assigneeUserId?: string;
+                    breached?: "true" | "false";
+                    atRisk?: "true" | "false";
+                    openOnly?: "true" | "false";
+                    /** @description 标题和描述中的中文关键词 */
+                    q?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            contractId: string;
+                            number: string;
+                            title: string;
+                            description: string;
+                            systemKey: string;
+                            systemName: string;
+                            site: string | null;
+                            /** @enum {string|null} */
+                            siteZone: "urban" | "suburban" | null;
+                            channel: string;
+                            reporterName: string;
+                            reporterOrg: string | null;
+                            reporterContact: string | null;
+                            reportedAt: string;
+                            createdAt: string;
+                            levelKey: string;
+                            levelName: string;
+                            suggestedLevelKey: string | null;
+                            levelReason: string | null;
+                            impact: {
+                                [key: string]: unknown;
+                            };
+                            tags: string[];
+                            /** @enum {string} */
+                            status: "new" | "acknowledged" | "onSite" | "inProgress" | "waiting" | "resolved" | "callbackDone" | "closed";
+                            statusName: string;
+                            waitingReason: string | null;
+                            line: number;
+                            assigneeUserId: string | null;
+                            assigneeTeam: string | null;
+                            supplierName: string | null;
+                            supplierConsent: {
+                                [key: string]: unknown;
+                            } | null;
+                            leaderApprovalRequired: boolean;
+                            leaderApproval: {
+                                [key: string]: unknown;
+                            } | null;
+                            resolution: string | null;
+                            satisfaction: number | null;
+                            callbackNote: string | null;
+                            /** @description 最近的未到期时限 */
+                            slaDueAt: string | null;
+                            slaBreached: boolean;
+                            slaAtRisk: boolean;
+                            /** @description 乐观锁版本号：提交操作时须带上 */
+                            version: number;
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 登记故障（计时从首次报告时间开始） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        systemKey: string;
+                        /** @description 网点、设备或地点 */
+                        site?: string;
+                        /**
+                         * @description 城区 / 郊区
+                         * @enum {string}
+                         */
+                        siteZone?: "urban" | "suburban";
+                        /** @enum {string} */
+                        channel: "web" | "phone" | "hotline" | "wechat" | "qq" | "email" | "inspection" | "api" | "monitoring";
+                        reporterName: string;
+                        reporterOrg?: string;
+                        reporterContact?: string;
+                        /**
+                         * Format: date-time
+                         * @description 首次报告时间（计时起点）
+                         */
+                        reportedAt: string;
+                        /** @default {} */
+                        impact?: {
+                            /** @description 受影响用户占比（%） */
+                            usersAffectedShare?: number;
+                            /** @description 已中断时长（分钟） */
+                            outageMinutes?: number;
+                            /** @description 系统整体瘫痪 */
+                            wholeSystemDown?: boolean;
+                            /** @description 业务受到严重影响 */
+                            businessSeriouslyAffected?: boolean;
+                            /** @description 数据保密性或完整性受损 */
+                            dataCompromised?: boolean;
+                            /** @description 处于业务高峰期 */
+                            businessPeak?: boolean;
+                            /** @description 部分功能或设备故障 */
+                            partialFunctionDown?: boolean;
+                        };
+                        /** @description 不填则按影响情况自动判定 */
+                        levelKey?: string;
+                        /** @description 与建议等级不同时须填写 */
+                        levelReason?: string;
+                        tags?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            number: string;
+                            levelKey: string;
+                            suggestedLevelKey: string | null;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{incidentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 故障详情：时间线与各项时限 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            incident: {
+                                id: string;
+                                contractId: string;
+                                number: string;
+                                title: string;
+                                description: string;
+                                systemKey: string;
+                                systemName: string;
+                                site: string | null;
+                                /** @enum {string|null} */
+                                siteZone: "urban" | "suburban" | null;
+                                channel: string;
+                                reporterName: string;
+                                reporterOrg: string | null;
+                                reporterContact: string | null;
+                                reportedAt: string;
+                                createdAt: string;
+                                levelKey: string;
+                                levelName: string;
+                                suggestedLevelKey: string | null;
+                                levelReason: string | null;
+                                impact: {
+                                    [key: string]: unknown;
+                                };
+                                tags: string[];
+                                /** @enum {string} */
+                                status: "new" | "acknowledged" | "onSite" | "inProgress" | "waiting" | "resolved" | "callbackDone" | "closed";
+                                statusName: string;
+                                waitingReason: string | null;
+                                line: number;
+                                assigneeUserId: string | null;
+                                assigneeTeam: string | null;
+                                supplierName: string | null;
+                                supplierConsent: {
+                                    [key: string]: unknown;
+                                } | null;
+                                leaderApprovalRequired: boolean;
+                                leaderApproval: {
+                                    [key: string]: unknown;
+                                } | null;
+                                resolution: string | null;
+                                satisfaction: number | null;
+                                callbackNote: string | null;
+                                /** @description 最近的未到期时限 */
+                                slaDueAt: string | null;
+                                slaBreached: boolean;
+                                slaAtRisk: boolean;
+                                /** @description 乐观锁版本号：提交操作时须带上 */
+                                version: number;
+                                updatedAt: string;
+                            };
+                            myRoles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                            events: {
+                                id: string;
+                                type: string;
+                                typeName: string;
+                                at: string;
+                                actorName: string | null;
+                                actorRole: string | null;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            sla: {
+                                clockId: string;
+                                levelKey: string;
+                                isOpen: boolean;
+                                nextDeadlineAt: string | null;
+                                result: {
+                                    levelKey: string;
+                                    /** @description ISO 8601 时间（UTC） */
+                                    computedAt: string;
+                                    calendarVersion: string;
+                                    timezone: string;
+                                    targets: {
+                                        key: string;
+                                        /** @enum {string} */
+                                        kind: "respond" | "arrive" | "resolve" | "reportUp" | "analysisReport" | "progressUpdate" | "emergencyPlan" | "callback" | "custom";
+                                        /** @description 时限名称 */
+                                        name: string;
+                                        rule: {
+                                            levelKey: string;
+                                            targetIndex: number;
+                                            /** @description 计算工作时间所用的服务时间窗；日历时间为 null */
+                                            windowKey: string | null;
+                                            /** @description 所用工作日历版本 */
+                                            calendarVersion: string;
+                                            timezone: string;
+                                            /** @enum {string} */
+                                            meter: "working" | "calendar";
+                                            within: {
+                                                amount: number;
+                                                /** @enum {string} */
+                                                unit: "minutes" | "hours" | "days" | "workingMinutes" | "workingHours" | "workingDays";
+                                                window?: string;
+                                            } | null;
+                                            /** @enum {string} */
+                                            deadlineSource: "within" | "perTicket";
+                                            /** @enum {string} */
+                                            startOn: "created" | "responded" | "arrived" | "resolved" | "confirmed" | "reportedUp" | "analysisSubmitted" | "emergencyPlanSubmitted" | "callbackDone" | "closed";
+                                            /** @enum {string} */
+                                            stopOn: "created" | "responded" | "arrived" | "resolved" | "confirmed" | "reportedUp" | "analysisSubmitted" | "emergencyPlanSubmitted" | "callbackDone" | "closed";
+                                            /** @enum {string|null} */
+                                            restartOn: "reopened" | "progressUpdated" | null;
+                                        };
+                                        /** @enum {string} */
+                                        state: "notStarted" | "running" | "atRisk" | "paused" | "met" | "breached" | "waived";
+                                        /** @enum {string|null} */
+                                        pending: "startEvent" | "perTicketDeadline" | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        startAt: string | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        cycleStartAt: string | null;
+                                        /** @description 截止时间（最后一个按时的分钟） */
+                                        dueAt: string | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        metAt: string | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        breachedAt: string | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        stoppedAt: string | null;
+                                        allowedMinutes: number | null;
+                                        elapsedMinutes: number;
+                                        remainingMinutes: number | null;
+                                        pausedMinutes: number;
+                                        warnings: {
+                                            percent: number;
+                                            /** @description ISO 8601 时间（UTC） */
+                                            at: string | null;
+                                            crossed: boolean;
+                                        }[];
+                                        /** @description ISO 8601 时间（UTC） */
+                                        nextChangeAt: string | null;
+                                        assumedYears: number[];
+                                    }[];
+                                    /** @description ISO 8601 时间（UTC） */
+                                    nextDeadlineAt: string | null;
+                                    assumptions: {
+                                        year: number;
+                                        message: string;
+                                    }[];
+                                };
+                            } | null;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{incidentId}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 对故障单执行操作（响应、到场、挂起、解决、回访、关闭、重开、分派、调级、领导批示…）；须带上版本号 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        command: {
+                            /** @enum {string} */
+                            type: "acknowledge";
+                            note?: string;
+                            /** Format: date-time */
+                            occurredAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "arrive";
+                            note?: string;
+                            /** Format: date-time */
+                            occurredAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "startWork";
+                            note?: string;
+                            /** Format: date-time */
+                            occurredAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "wait";
+                            /** @enum {string} */
+                            reason: "waitingOnReporter" | "waitingOnAgency" | "waitingOnSupplier";
+                            note?: string;
+                            /** Format: date-time */
+                            occurredAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "resume";
+                            note?: string;
+                            /** Format: date-time */
+                            occurredAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "resolve";
+                            resolution: string;
+                            note?: string;
+                            /** Format: date-time */
+                            occurredAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "callback";
+                            satisfaction: number;
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "close";
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "reopen";
+                            note: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            line: 1 | 2;
+                            /** Format: uuid */
+                            assigneeUserId?: string;
+                            team?: string;
+                            supplierName?: string;
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "changeLevel";
+                            levelKey: string;
+                            reason: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "leaderApproval";
+                            instruction: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "supplierConsent";
+                            supplierName: string;
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "reportedUp";
+                            note: string;
+                            /** Format: date-time */
+                            occurredAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "analysisSubmitted";
+                            note: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "emergencyPlanSubmitted";
+                            note: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "setDeadline";
+                            /** Format: date-time */
+                            dueAt: string;
+                            /** @enum {string} */
+                            targetKind?: "respond" | "arrive" | "resolve" | "reportUp" | "analysisReport" | "progressUpdate" | "emergencyPlan" | "callback" | "custom";
+                        } | {
+                            /** @enum {string} */
+                            type: "comment";
+                            text: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            version: number;
+                            status: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -1,0 +1,66 @@
+/**
+ * What the SLA engine needs from a contract: its severity levels, compiled
+ * service windows on the calendar in force, and the SLA policy. Compiled once
+ * per (contract version, calendar version) and reused.
+ */
+import type { Db, Trx } from '../db/database.ts';
+import { contractNotFound } from '../errors.ts';
+import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
+import { compileServiceWindows, type ServiceWindowSet } from '../calendar/service-window.ts';
+import { loadWorkingCalendar } from '../calendar/calendar.service.ts';
+import { DEFAULT_WARN_AT, type SlaLevel } from './sla-engine.ts';
+
+/** A contract's SLA context. */
+export interface SlaContext {
+  contractId: string;
+  versionId: string;
+  definition: TContractDefinition;
+  windows: ServiceWindowSet;
+  levels: readonly SlaLevel[];
+  warnAt: readonly number[];
+  pauseOn: readonly string[];
+  /** The window for working-time targets of a system (its own, its parent's, or the contract default). */
+  windowForSystem(systemKey: string | null | undefined): string;
+}
+
+const cache = new Map<string, SlaContext>();
+
+/** Load (or reuse) the SLA context of a contract at `now`. */
+export async function loadSlaContext(db: Db | Trx, contractId: string, now: Date): Promise<SlaContext> {
+  const row = await db
+    .selectFrom('contracts')
+    .innerJoin('contract_versions as v', 'v.id', 'contracts.current_version_id')
+    .select(['v.id as version_id', 'v.definition', 'contracts.timezone'])
+    .where('contracts.id', '=', contractId)
+    .executeTakeFirst();
+  if (!row) throw contractNotFound();
+  const calendar = await loadWorkingCalendar(db, now);
+  const key = `${row.version_id}|${calendar.version}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const def = row.definition as TContractDefinition;
+  const windows = compileServiceWindows(def.serviceWindows, calendar, { timezone: def.contract.timezone ?? row.timezone });
+  const systems = new Map(def.systems.map((s) => [s.key, s]));
+  const ctx: SlaContext = {
+    contractId,
+    versionId: row.version_id,
+    definition: def,
+    windows,
+    levels: def.severityLevels,
+    warnAt: def.slaPolicy.warnAt ?? DEFAULT_WARN_AT,
+    pauseOn: def.slaPolicy.pauseOn ?? [],
+    windowForSystem: (systemKey) => {
+      let cur = systemKey ? systems.get(systemKey) : undefined;
+      const seen = new Set<string>();
+      while (cur && !seen.has(cur.key)) {
+        seen.add(cur.key);
+        if (cur.serviceWindow) return cur.serviceWindow;
+        cur = cur.parent ? systems.get(cur.parent) : undefined;
+      }
+      return def.slaPolicy.defaultWindow;
+    },
+  };
+  if (cache.size > 200) cache.clear();
+  cache.set(key, ctx);
+  return ctx;
+}
