@@ -34,6 +34,16 @@ export const ERROR_CODES = {
   PASSWORD_POLICY: 400,
   /** The record was changed by someone else; reload and retry. */
   VERSION_CONFLICT: 409,
+  /** The incident does not exist or is outside the caller's scope. */
+  INCIDENT_NOT_FOUND: 404,
+  /** The state machine does not allow this action in the current state. */
+  INCIDENT_TRANSITION_FORBIDDEN: 409,
+  /** A serious fault's handling needs an agency leader's instruction first. */
+  LEADER_APPROVAL_REQUIRED: 409,
+  /** A third-party supplier needs the agency's recorded consent first. */
+  SUPPLIER_CONSENT_REQUIRED: 409,
+  /** The system, level or other reference is not defined by the contract. */
+  CONTRACT_REFERENCE_UNKNOWN: 400,
   /** Anything unexpected. */
   INTERNAL: 500,
 } as const;

@@ -1,0 +1,482 @@
+/**
+ * Incident use cases. Every change runs in one transaction with its timeline
+ * event, its SLA clock events (recomputed there), and its audit row; a version
+ * check refuses concurrent updates instead of losing one silently.
+ */
+import { sql } from 'kysely';
+import type { Db, Trx } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import type { Ctx } from '../shared/context.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { actorOf } from '../orgs/user.service.ts';
+import { requireContractRoles } from '../contracts/contract-access.ts';
+import type { Role } from '../auth/roles.ts';
+import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
+import { loadSlaContext } from '../sla/sla-context.ts';
+import { openClock, recordClockEvents, findClock, type ClockView } from '../sla/sla-clock.service.ts';
+import type { SlaEvent, SlaTargetKind } from '../sla/sla-engine.ts';
+import {
+  ACTION_NAMES,
+  STATUS_NAMES,
+  suggestLevel,
+  transition,
+  type ImpactAnswers,
+  type IncidentStatus,
+  type LifecycleAction,
+  type WaitingReason,
+} from './incident-state.ts';
+
+const VENDOR_HANDLERS: readonly Role[] = ['vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'engineer', 'onsiteEngineer'];
+const REPORTERS: readonly Role[] = ['agencyAdmin', 'agencyProjectLead', 'agencyLeader', 'agencyReviewer', ...VENDOR_HANDLERS];
+
+/** Intake channels. */
+export const CHANNELS = ['web', 'phone', 'hotline', 'wechat', 'qq', 'email', 'inspection', 'api', 'monitoring'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Input of a new incident. */
+export interface NewIncident {
+  title: string;
+  description: string;
+  systemKey: string;
+  site?: string | undefined;
+  siteZone?: 'urban' | 'suburban' | undefined;
+  channel: Channel;
+  reporterName: string;
+  reporterOrg?: string | undefined;
+  reporterContact?: string | undefined;
+  /** First report: the clock starts here, not when the record was typed in. */
+  reportedAt: Date;
+  impact: ImpactAnswers;
+  levelKey?: string | undefined;
+  levelReason?: string | undefined;
+  tags?: string[] | undefined;
+}
+
+/** A command on an existing incident, with the version the caller last saw. */
+export type IncidentCommand =
+  | { type: Exclude<LifecycleAction['type'], 'wait'>; note?: string | undefined; occurredAt?: Date | undefined; resolution?: string | undefined; satisfaction?: number | undefined }
+  | { type: 'wait'; reason: WaitingReason; note?: string | undefined; occurredAt?: Date | undefined }
+  | { type: 'assign'; line: 1 | 2; assigneeUserId?: string | undefined; team?: string | undefined; supplierName?: string | undefined; note?: string | undefined }
+  | { type: 'changeLevel'; levelKey: string; reason: string }
+  | { type: 'leaderApproval'; instruction: string }
+  | { type: 'supplierConsent'; supplierName: string; note?: string | undefined }
+  | { type: 'reportedUp'; note: string; occurredAt?: Date | undefined }
+  | { type: 'analysisSubmitted'; note: string }
+  | { type: 'emergencyPlanSubmitted'; note: string }
+  | { type: 'setDeadline'; dueAt: Date; targetKind?: SlaTargetKind | undefined }
+  | { type: 'comment'; text: string };
+
+const COMMAND_ROLES: Record<IncidentCommand['type'], readonly Role[]> = {
+  acknowledge: VENDOR_HANDLERS,
+  arrive: VENDOR_HANDLERS,
+  startWork: VENDOR_HANDLERS,
+  wait: VENDOR_HANDLERS,
+  resume: VENDOR_HANDLERS,
+  resolve: VENDOR_HANDLERS,
+  callback: ['vendorProjectManager', 'vendorTeamLead', 'deskAgent'],
+  close: ['vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'agencyProjectLead'],
+  reopen: ['vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'agencyProjectLead', 'agencyAdmin', 'agencyReviewer'],
+  assign: ['vendorProjectManager', 'vendorTeamLead', 'deskAgent'],
+  changeLevel: ['vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'agencyProjectLead'],
+  leaderApproval: ['agencyLeader'],
+  supplierConsent: ['agencyProjectLead', 'agencyLeader'],
+  reportedUp: VENDOR_HANDLERS,
+  analysisSubmitted: VENDOR_HANDLERS,
+  emergencyPlanSubmitted: VENDOR_HANDLERS,
+  setDeadline: ['agencyProjectLead', 'agencyLeader'],
+  comment: REPORTERS,
+};
+
+const COMMAND_NAMES: Record<IncidentCommand['type'], string> = {
+  ...ACTION_NAMES,
+  assign: '分派',
+  changeLevel: '调整等级',
+  leaderApproval: '领导批示',
+  supplierConsent: '同意转第三方',
+  reportedUp: '上报',
+  analysisSubmitted: '提交故障分析报告',
+  emergencyPlanSubmitted: '提交应急方案',
+  setDeadline: '指定处理时限',
+  comment: '备注',
+};
+
+function levelOf(def: TContractDefinition, key: string) {
+  return def.severityLevels.find((l) => l.key === key);
+}
+
+async function loadDefinition(db: Db | Trx, contractId: string, now: Date): Promise<TContractDefinition> {
+  return (await loadSlaContext(db, contractId, now)).definition;
+}
+
+/** Create an incident (and its SLA clock) in one transaction. */
+export async function createIncident(db: Db, ctx: Ctx, contractId: string, input: NewIncident) {
+  const roles = await requireContractRoles(db, ctx, contractId, REPORTERS);
+  const sla = await loadSlaContext(db, contractId, ctx.now);
+  const def = sla.definition;
+  if (!def.systems.some((s) => s.key === input.systemKey)) {
+    throw new AppError('CONTRACT_REFERENCE_UNKNOWN', `合同中没有系统「${input.systemKey}」`);
+  }
+  if (input.reportedAt.getTime() > ctx.now.getTime() + 60_000) throw new AppError('VALIDATION_FAILED', '首次报告时间不能晚于当前时间');
+  const suggested = suggestLevel(def.severityLevels, input.impact, input.systemKey);
+  const levelKey = input.levelKey ?? suggested;
+  if (!levelKey) throw new AppError('VALIDATION_FAILED', '无法根据影响情况判定故障等级，请选择故障等级');
+  const level = levelOf(def, levelKey);
+  if (!level) throw new AppError('CONTRACT_REFERENCE_UNKNOWN', `合同未定义故障等级「${levelKey}」（已定义：${def.severityLevels.map((l) => `${l.key} ${l.name}`).join('、')}）`);
+  if (suggested && levelKey !== suggested && !input.levelReason?.trim()) {
+    throw new AppError('VALIDATION_FAILED', `系统建议的等级为「${levelOf(def, suggested)?.name ?? suggested}」，选择其他等级须填写理由`);
+  }
+  return db.transaction().execute(async (trx) => {
+    const seq = await sql<{ n: string }>`SELECT nextval('incident_number_seq') AS n`.execute(trx);
+    const number = `GZ${input.reportedAt.toISOString().slice(0, 4)}-${String(seq.rows[0]?.n ?? '0').padStart(6, '0')}`;
+    const row = await trx
+      .insertInto('incidents')
+      .values({
+        contract_id: contractId,
+        number,
+        title: input.title,
+        description: input.description,
+        system_key: input.systemKey,
+        site: input.site ?? null,
+        site_zone: input.siteZone ?? null,
+        channel: input.channel,
+        reporter_name: input.reporterName,
+        reporter_org: input.reporterOrg ?? null,
+        reporter_contact: input.reporterContact ?? null,
+        reported_at: input.reportedAt,
+        created_at: ctx.now,
+        created_by: ctx.user.id,
+        level_key: levelKey,
+        suggested_level_key: suggested,
+        level_reason: input.levelReason ?? null,
+        impact: JSON.stringify(input.impact),
+        tags: input.tags ?? [],
+        status: 'new',
+        leader_approval_required: level.requiresLeaderApproval !== undefined,
+        updated_at: ctx.now,
+      })
+      .returning(['id', 'number'])
+      .executeTakeFirstOrThrow();
+    const clock = await openClock(
+      trx,
+      { contractId, subjectType: 'incident', subjectId: row.id, systemKey: input.systemKey, levelKey, conditions: { siteZone: input.siteZone, tags: input.tags }, reportedAt: input.reportedAt },
+      ctx.now,
+    );
+    await syncSlaColumns(trx, row.id, clock);
+    await trx
+      .insertInto('incident_events')
+      .values({
+        incident_id: row.id,
+        type: 'created',
+        at: ctx.now,
+        actor_user_id: ctx.user.id,
+        actor_name: ctx.user.displayName,
+        actor_role: roles[0] ?? null,
+        data: JSON.stringify({ reportedAt: input.reportedAt.toISOString(), channel: input.channel, levelKey, suggestedLevelKey: suggested, levelReason: input.levelReason ?? null }),
+      })
+      .execute();
+    await recordAudit(
+      trx,
+      actorOf(ctx, roles[0] ?? null),
+      { action: 'incident.created', entityType: 'incident', entityId: row.id, contractId, after: { number, title: input.title, systemKey: input.systemKey, levelKey, suggestedLevelKey: suggested, channel: input.channel, reportedAt: input.reportedAt.toISOString() } },
+      ctx.now,
+    );
+    return { id: row.id, number: row.number, levelKey, suggestedLevelKey: suggested };
+  });
+}
+
+/** Denormalise the clock onto the incident row for board sorting and filters. */
+async function syncSlaColumns(trx: Trx, incidentId: string, clock: ClockView): Promise<void> {
+  const open = clock.result.targets.filter((t) => t.state === 'running' || t.state === 'atRisk' || t.state === 'paused' || t.state === 'breached');
+  const dues = open.filter((t) => t.state !== 'breached' && t.dueAt).map((t) => t.dueAt ?? '').sort();
+  await trx
+    .updateTable('incidents')
+    .set({
+      sla_next_deadline_at: clock.nextDeadlineAt,
+      sla_due_at: dues[0] ?? null,
+      sla_breached: clock.result.targets.some((t) => t.state === 'breached'),
+      sla_at_risk: clock.result.targets.some((t) => t.state === 'atRisk'),
+    })
+    .where('id', '=', incidentId)
+    .execute();
+}
+
+/** Load an incident the caller may see; otherwise INCIDENT_NOT_FOUND (never the record). */
+async function loadVisible(db: Db, ctx: Ctx, incidentId: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(incidentId)) throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
+  const inc = await db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirst();
+  if (!inc) throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
+  try {
+    const roles = await requireContractRoles(db, ctx, inc.contract_id);
+    return { inc, roles };
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
+    throw e;
+  }
+}
+
+/** Apply a command; `expectedVersion` must match the stored version. */
+export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string, expectedVersion: number, cmd: IncidentCommand) {
+  const { inc, roles } = await loadVisible(db, ctx, incidentId);
+  const allowed = COMMAND_ROLES[cmd.type];
+  const actingRole = roles.find((r) => allowed.includes(r));
+  if (!actingRole && !ctx.user.isPlatformAdmin) {
+    throw new AppError('FORBIDDEN', `您在该合同中的角色无权执行「${COMMAND_NAMES[cmd.type]}」`);
+  }
+  const def = await loadDefinition(db, inc.contract_id, ctx.now);
+  const at = 'occurredAt' in cmd && cmd.occurredAt ? cmd.occurredAt : ctx.now;
+  if (at.getTime() > ctx.now.getTime() + 60_000) throw new AppError('VALIDATION_FAILED', '发生时间不能晚于当前时间');
+  if (at.getTime() < new Date(inc.reported_at).getTime()) throw new AppError('VALIDATION_FAILED', '发生时间不能早于首次报告时间');
+
+  const patch: Record<string, unknown> = {};
+  const slaEvents: SlaEvent[] = [];
+  let eventData: Record<string, unknown> = {};
+  const status = inc.status as IncidentStatus;
+
+  switch (cmd.type) {
+    case 'acknowledge':
+    case 'arrive':
+    case 'startWork':
+    case 'wait':
+    case 'resume':
+    case 'resolve':
+    case 'callback':
+    case 'close':
+    case 'reopen': {
+      const action: LifecycleAction = cmd.type === 'wait' ? { type: 'wait', reason: cmd.reason } : { type: cmd.type };
+      const next = transition({ status, leaderApprovalRequired: inc.leader_approval_required, leaderApproved: inc.leader_approval !== null }, action);
+      patch['status'] = next.status;
+      patch['waiting_reason'] = next.waitingReason;
+      if (cmd.type === 'resolve') {
+        if (!cmd.resolution?.trim()) throw new AppError('VALIDATION_FAILED', '解决故障须填写处理结果');
+        patch['resolution'] = cmd.resolution;
+      }
+      if (cmd.type === 'callback') {
+        if (!cmd.satisfaction || cmd.satisfaction < 1 || cmd.satisfaction > 5) throw new AppError('VALIDATION_FAILED', '回访须记录满意度（1–5）');
+        patch['satisfaction'] = cmd.satisfaction;
+        patch['callback_note'] = cmd.note ?? null;
+      }
+      const slaType = { acknowledge: 'responded', arrive: 'arrived', startWork: null, wait: 'paused', resume: 'resumed', resolve: 'resolved', callback: 'callbackDone', close: 'closed', reopen: 'reopened' } as const;
+      const t = slaType[cmd.type];
+      if (cmd.type === 'wait') slaEvents.push({ type: 'paused', at, reason: cmd.reason });
+      else if (t && t !== 'paused') slaEvents.push({ type: t, at });
+      eventData = { from: status, to: next.status, ...(cmd.type === 'wait' ? { reason: cmd.reason } : {}), note: cmd.note ?? null, ...(cmd.type === 'resolve' ? { resolution: cmd.resolution } : {}), ...(cmd.type === 'callback' ? { satisfaction: cmd.satisfaction } : {}) };
+      break;
+    }
+    case 'assign': {
+      if (status === 'closed') throw new AppError('INCIDENT_TRANSITION_FORBIDDEN', '已关闭的故障单不能分派');
+      if (cmd.supplierName) {
+        const consent = inc.supplier_consent as { supplierName?: string } | null;
+        if (!consent || consent.supplierName !== cmd.supplierName) {
+          throw new AppError('SUPPLIER_CONSENT_REQUIRED', `转交第三方供应商「${cmd.supplierName}」须先记录甲方同意`);
+        }
+      }
+      if (cmd.assigneeUserId) {
+        const member = await db.selectFrom('memberships').select('id').where('user_id', '=', cmd.assigneeUserId).where('contract_id', '=', inc.contract_id).where('revoked_at', 'is', null).where('role', 'in', VENDOR_HANDLERS).executeTakeFirst();
+        if (!member) throw new AppError('VALIDATION_FAILED', '被分派人不是该合同的乙方运维人员');
+      }
+      patch['line'] = cmd.line;
+      patch['assignee_user_id'] = cmd.assigneeUserId ?? null;
+      patch['assignee_team'] = cmd.team ?? null;
+      patch['supplier_name'] = cmd.supplierName ?? null;
+      eventData = { line: cmd.line, assigneeUserId: cmd.assigneeUserId ?? null, team: cmd.team ?? null, supplierName: cmd.supplierName ?? null, note: cmd.note ?? null };
+      break;
+    }
+    case 'changeLevel': {
+      const level = levelOf(def, cmd.levelKey);
+      if (!level) throw new AppError('CONTRACT_REFERENCE_UNKNOWN', `合同未定义故障等级「${cmd.levelKey}」`);
+      if (!cmd.reason.trim()) throw new AppError('VALIDATION_FAILED', '调整故障等级须填写理由');
+      if (cmd.levelKey === inc.level_key) throw new AppError('VALIDATION_FAILED', '新等级与当前等级相同');
+      if (status === 'closed') throw new AppError('INCIDENT_TRANSITION_FORBIDDEN', '已关闭的故障单不能调整等级');
+      patch['level_key'] = cmd.levelKey;
+      patch['level_reason'] = cmd.reason;
+      patch['leader_approval_required'] = level.requiresLeaderApproval !== undefined;
+      slaEvents.push({ type: 'levelChanged', at, toLevel: cmd.levelKey });
+      eventData = { from: inc.level_key, to: cmd.levelKey, reason: cmd.reason };
+      break;
+    }
+    case 'leaderApproval': {
+      if (!cmd.instruction.trim()) throw new AppError('VALIDATION_FAILED', '须填写领导批示内容');
+      patch['leader_approval'] = JSON.stringify({ by: ctx.user.id, byName: ctx.user.displayName, at: ctx.now.toISOString(), instruction: cmd.instruction });
+      eventData = { instruction: cmd.instruction };
+      break;
+    }
+    case 'supplierConsent': {
+      patch['supplier_consent'] = JSON.stringify({ supplierName: cmd.supplierName, by: ctx.user.id, byName: ctx.user.displayName, at: ctx.now.toISOString(), note: cmd.note ?? null });
+      eventData = { supplierName: cmd.supplierName, note: cmd.note ?? null };
+      break;
+    }
+    case 'reportedUp':
+      slaEvents.push({ type: 'reportedUp', at });
+      eventData = { note: cmd.note };
+      break;
+    case 'analysisSubmitted':
+      slaEvents.push({ type: 'analysisSubmitted', at: ctx.now });
+      eventData = { note: cmd.note };
+      break;
+    case 'emergencyPlanSubmitted':
+      slaEvents.push({ type: 'emergencyPlanSubmitted', at: ctx.now });
+      eventData = { note: cmd.note };
+      break;
+    case 'setDeadline':
+      if (cmd.dueAt.getTime() <= new Date(inc.reported_at).getTime()) throw new AppError('VALIDATION_FAILED', '指定的处理时限须晚于首次报告时间');
+      slaEvents.push({ type: 'perTicketDeadline', at: ctx.now, dueAt: cmd.dueAt, targetKind: cmd.targetKind });
+      eventData = { dueAt: cmd.dueAt.toISOString(), targetKind: cmd.targetKind ?? null };
+      break;
+    case 'comment':
+      if (!cmd.text.trim()) throw new AppError('VALIDATION_FAILED', '备注内容不能为空');
+      eventData = { text: cmd.text };
+      break;
+    default: {
+      const never: never = cmd;
+      return never;
+    }
+  }
+
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('incidents')
+      .set({ ...patch, version: sql`version + 1`, updated_at: ctx.now })
+      .where('id', '=', incidentId)
+      .where('version', '=', expectedVersion)
+      .returning(['version', 'status'])
+      .executeTakeFirst();
+    if (!updated) {
+      throw new AppError('VERSION_CONFLICT', '该故障单已被他人修改，请刷新后重试', { currentVersion: inc.version });
+    }
+    await trx
+      .insertInto('incident_events')
+      .values({ incident_id: incidentId, type: cmd.type, at, actor_user_id: ctx.user.id, actor_name: ctx.user.displayName, actor_role: actingRole ?? 'platformAdmin', data: JSON.stringify(eventData) })
+      .execute();
+    const clockRow = await trx.selectFrom('sla_clocks').select('id').where('subject_type', '=', 'incident').where('subject_id', '=', incidentId).executeTakeFirstOrThrow();
+    if (slaEvents.length > 0) {
+      const clock = await recordClockEvents(trx, clockRow.id, slaEvents, ctx.now);
+      await syncSlaColumns(trx, incidentId, clock);
+    }
+    await recordAudit(
+      trx,
+      actorOf(ctx, actingRole ?? null),
+      { action: `incident.${cmd.type}`, entityType: 'incident', entityId: incidentId, contractId: inc.contract_id, before: { status: inc.status, levelKey: inc.level_key, version: inc.version }, after: { status: updated.status, version: updated.version, ...eventData } },
+      ctx.now,
+    );
+    return { id: incidentId, version: updated.version, status: updated.status };
+  });
+}
+
+/** One incident with its timeline and its SLA clock. */
+export async function getIncident(db: Db, ctx: Ctx, incidentId: string) {
+  const { inc, roles } = await loadVisible(db, ctx, incidentId);
+  const [events, clock] = await Promise.all([
+    db.selectFrom('incident_events').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute(),
+    findClock(db, 'incident', incidentId),
+  ]);
+  const def = await loadDefinition(db, inc.contract_id, ctx.now);
+  const level = levelOf(def, inc.level_key);
+  const system = def.systems.find((s) => s.key === inc.system_key);
+  return {
+    incident: toView(inc, level?.name ?? inc.level_key, system?.name ?? inc.system_key),
+    myRoles: roles,
+    events: events.map((e) => ({
+      id: String(e.id),
+      type: e.type,
+      typeName: e.type === 'created' ? '登记' : (COMMAND_NAMES as Record<string, string>)[e.type] ?? e.type,
+      at: new Date(e.at).toISOString(),
+      actorName: e.actor_name,
+      actorRole: e.actor_role,
+      data: (e.data ?? {}) as Record<string, unknown>,
+    })),
+    sla: clock,
+  };
+}
+
+type IncidentRow = Awaited<ReturnType<typeof loadVisible>>['inc'];
+
+function toView(inc: IncidentRow, levelName: string, systemName: string) {
+  return {
+    id: inc.id,
+    contractId: inc.contract_id,
+    number: inc.number,
+    title: inc.title,
+    description: inc.description,
+    systemKey: inc.system_key,
+    systemName,
+    site: inc.site,
+    siteZone: inc.site_zone,
+    channel: inc.channel,
+    reporterName: inc.reporter_name,
+    reporterOrg: inc.reporter_org,
+    reporterContact: inc.reporter_contact,
+    reportedAt: new Date(inc.reported_at).toISOString(),
+    createdAt: new Date(inc.created_at).toISOString(),
+    levelKey: inc.level_key,
+    levelName,
+    suggestedLevelKey: inc.suggested_level_key,
+    levelReason: inc.level_reason,
+    impact: (inc.impact ?? {}) as Record<string, unknown>,
+    tags: inc.tags,
+    status: inc.status as IncidentStatus,
+    statusName: STATUS_NAMES[inc.status as IncidentStatus] ?? inc.status,
+    waitingReason: inc.waiting_reason,
+    line: inc.line,
+    assigneeUserId: inc.assignee_user_id,
+    assigneeTeam: inc.assignee_team,
+    supplierName: inc.supplier_name,
+    supplierConsent: inc.supplier_consent as Record<string, unknown> | null,
+    leaderApprovalRequired: inc.leader_approval_required,
+    leaderApproval: inc.leader_approval as Record<string, unknown> | null,
+    resolution: inc.resolution,
+    satisfaction: inc.satisfaction,
+    callbackNote: inc.callback_note,
+    slaDueAt: inc.sla_due_at ? new Date(inc.sla_due_at).toISOString() : null,
+    slaBreached: inc.sla_breached,
+    slaAtRisk: inc.sla_at_risk,
+    version: inc.version,
+    updatedAt: new Date(inc.updated_at).toISOString(),
+  };
+}
+
+/**
+ * The search form of a text, as the database's `yunwei_search_double`: lower
+ * case, every character written twice, so that two-character Chinese queries
+ * have trigrams for the pg_trgm index.
+ */
+export function doubleForSearch(text: string): string {
+  return [...text.toLowerCase()].map((c) => c + c).join('');
+}
+
+/** Filters of the incident list and board. */
+export interface IncidentFilter {
+  contractId: string;
+  systemKey?: string | undefined;
+  levelKey?: string | undefined;
+  status?: IncidentStatus[] | undefined;
+  assigneeUserId?: string | undefined;
+  breached?: boolean | undefined;
+  atRisk?: boolean | undefined;
+  q?: string | undefined;
+  openOnly?: boolean | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** The list / board: filtered, sorted by the nearest deadline, Chinese substring search via pg_trgm. */
+export async function listIncidents(db: Db, ctx: Ctx, f: IncidentFilter) {
+  await requireContractRoles(db, ctx, f.contractId);
+  const def = await loadDefinition(db, f.contractId, ctx.now);
+  let q = db.selectFrom('incidents').selectAll().where('contract_id', '=', f.contractId);
+  if (f.systemKey) q = q.where('system_key', '=', f.systemKey);
+  if (f.levelKey) q = q.where('level_key', '=', f.levelKey);
+  if (f.status && f.status.length > 0) q = q.where('status', 'in', f.status);
+  if (f.openOnly) q = q.where('status', '<>', 'closed');
+  if (f.assigneeUserId) q = q.where('assignee_user_id', '=', f.assigneeUserId);
+  if (f.breached !== undefined) q = q.where('sla_breached', '=', f.breached);
+  if (f.atRisk !== undefined) q = q.where('sla_at_risk', '=', f.atRisk);
+  if (f.q && f.q.trim()) {
+    // LIKE wildcards are dropped from the query rather than escaped: escapes would be doubled too.
+    const needle = doubleForSearch(f.q.trim().replace(/[\\%_]/g, ''));
+    q = q.where('search_doubled', 'like', `%${needle}%`);
+  }
+  const rows = await q.orderBy(sql`sla_due_at ASC NULLS LAST`).orderBy('reported_at', 'desc').limit(f.limit).offset(f.offset).execute();
+  const levels = new Map(def.severityLevels.map((l) => [l.key, l.name]));
+  const systems = new Map(def.systems.map((s) => [s.key, s.name]));
+  return rows.map((r) => toView(r, levels.get(r.level_key) ?? r.level_key, systems.get(r.system_key) ?? r.system_key));
+}
