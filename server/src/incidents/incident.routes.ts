@@ -7,6 +7,7 @@ import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { ZContractIdParams } from '../contracts/contract.schema.ts';
 import { applyIncidentCommand, createIncident, getIncident, listIncidents, type IncidentCommand } from './incident.service.ts';
 import { ZIncident, ZIncidentCommand, ZIncidentDetail, ZIncidentListQuery, ZNewIncident } from './incident.schema.ts';
+import { exportIncidentsXlsx } from './incident-export.ts';
 
 /** Convert the wire command (ISO strings) into the service command (Dates). */
 function toCommand(c: z.infer<typeof ZIncidentCommand>): IncidentCommand {
@@ -62,6 +63,26 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => listIncidents(app.services.db, ctxOf(req), { contractId: req.params.contractId, ...req.query }),
+  );
+
+  app.get(
+    '/api/contracts/:contractId/incidents/export.xlsx',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['故障'],
+        summary: '按筛选条件导出故障清单（Excel）',
+        params: ZContractIdParams,
+        querystring: ZIncidentListQuery.omit({ limit: true, offset: true }),
+      },
+    },
+    async (req, reply) => {
+      const buf = await exportIncidentsXlsx(app.services.db, ctxOf(req), { contractId: req.params.contractId, ...req.query });
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent('故障清单.xlsx')}`)
+        .send(buf);
+    },
   );
 
   app.get(

@@ -27,19 +27,16 @@ const cache = new Map<string, SlaContext>();
 
 /** Load (or reuse) the SLA context of a contract at `now`. */
 export async function loadSlaContext(db: Db | Trx, contractId: string, now: Date): Promise<SlaContext> {
-  const row = await db
-    .selectFrom('contracts')
-    .innerJoin('contract_versions as v', 'v.id', 'contracts.current_version_id')
-    .select(['v.id as version_id', 'v.definition', 'contracts.timezone'])
-    .where('contracts.id', '=', contractId)
-    .executeTakeFirst();
-  if (!row) throw contractNotFound();
+  // The version id is enough to find a cached context; the (large) definition is read only on a miss.
+  const head = await db.selectFrom('contracts').select(['current_version_id', 'timezone']).where('id', '=', contractId).executeTakeFirst();
+  if (!head?.current_version_id) throw contractNotFound();
   const calendar = await loadWorkingCalendar(db, now);
-  const key = `${row.version_id}|${calendar.version}`;
+  const key = `${head.current_version_id}|${calendar.version}`;
   const hit = cache.get(key);
   if (hit) return hit;
+  const row = await db.selectFrom('contract_versions').select(['id as version_id', 'definition']).where('id', '=', head.current_version_id).executeTakeFirstOrThrow();
   const def = row.definition as TContractDefinition;
-  const windows = compileServiceWindows(def.serviceWindows, calendar, { timezone: def.contract.timezone ?? row.timezone });
+  const windows = compileServiceWindows(def.serviceWindows, calendar, { timezone: def.contract.timezone ?? head.timezone });
   const systems = new Map(def.systems.map((s) => [s.key, s]));
   const ctx: SlaContext = {
     contractId,

@@ -200,3 +200,24 @@ test('another contract\'s incident answers 404', async () => {
   const list = await app.inject({ url: `/api/contracts/${c.id}/incidents`, headers: { cookie: other.cookies.desk } });
   assert.equal(list.statusCode, 404);
 });
+
+test('the filtered list exports to Excel with Chinese headers, and the export is audited', async () => {
+  const { c, cookies } = await setup();
+  for (const title of ['社保卡补卡进度查询失败', '网点打印机卡纸']) {
+    await app.inject({ method: 'POST', url: `/api/contracts/${c.id}/incidents`, headers: { cookie: cookies.desk }, payload: { title, systemKey: 'S1', channel: 'hotline', reporterName: '市民来电', reportedAt: '2024-03-15T16:30:00+08:00', levelKey: 'P1' } });
+  }
+  const res = await app.inject({ url: `/api/contracts/${c.id}/incidents/export.xlsx?q=${encodeURIComponent('补卡')}`, headers: { cookie: cookies.agency } });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /spreadsheetml/);
+  const { default: ExcelJS } = await import('exceljs');
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(res.rawPayload);
+  const ws = wb.getWorksheet('故障清单');
+  assert.ok(ws);
+  assert.equal(ws.getRow(1).getCell(1).value, '故障单号');
+  assert.equal(ws.rowCount, 2, 'header + the one matching incident');
+  assert.equal(ws.getRow(2).getCell(2).value, '社保卡补卡进度查询失败');
+  assert.equal(ws.getRow(2).getCell(8).value, '2024-03-15 16:30', 'times in the contract time zone');
+  const audit = await testDb().selectFrom('audit_log').select('after').where('contract_id', '=', c.id).where('action', '=', 'incident.exported').execute();
+  assert.equal(audit.length, 1);
+});

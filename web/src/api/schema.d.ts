@@ -2364,6 +2364,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contracts/{contractId}/incidents/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 按筛选条件导出故障清单（Excel） */
+        get: {
+            parameters: {
+                query?: {
+                    systemKey?: string;
+                    levelKey?: string;
+                    /** @description 状态，逗号分隔 */
+                    status?: string;
+                    assigneeUserId?: string;
+                    breached?: "true" | "false";
+                    atRisk?: "true" | "false";
+                    openOnly?: "true" | "false";
+                    /** @description 标题和描述中的中文关键词 */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/incidents/{incidentId}": {
         parameters: {
             query?: never;
