@@ -23,6 +23,16 @@ const ZEnv = z.object({
   YUNWEI_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /** Absolute session lifetime in hours. */
   YUNWEI_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /** SMS gateway (HTTP POST JSON {to, text, ref}); report-up SMS is skipped when unset. */
+  YUNWEI_SMS_GATEWAY_URL: z.string().url({ message: '必须是 http(s) 地址' }).optional(),
+  /** Mail gateway (HTTP POST JSON {to, subject, text, ref}). */
+  YUNWEI_MAIL_GATEWAY_URL: z.string().url({ message: '必须是 http(s) 地址' }).optional(),
+  /** WeCom (企业微信) group robot webhook. */
+  YUNWEI_WECOM_WEBHOOK_URL: z.string().url({ message: '必须是 http(s) 地址' }).optional(),
+  /** DingTalk (钉钉) group robot webhook. */
+  YUNWEI_DINGTALK_WEBHOOK_URL: z.string().url({ message: '必须是 http(s) 地址' }).optional(),
+  /** Minutes to wait for a report-up acknowledgement (or call result) before the next channel / person. */
+  YUNWEI_REPORT_UP_ACK_MINUTES: z.coerce.number().int().min(1).max(120).default(5),
   /** Log level of the server. */
   YUNWEI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -37,6 +47,13 @@ export interface AppConfig {
   readonly sessionIdleMinutes: number;
   readonly sessionMaxHours: number;
   readonly logLevel: z.infer<typeof ZEnv>['YUNWEI_LOG_LEVEL'];
+  readonly channels: {
+    readonly smsGatewayUrl: string | undefined;
+    readonly mailGatewayUrl: string | undefined;
+    readonly wecomWebhookUrl: string | undefined;
+    readonly dingtalkWebhookUrl: string | undefined;
+  };
+  readonly reportUpAckMinutes: number;
 }
 
 /** Thrown when the environment is invalid; lists every problem. */
@@ -64,5 +81,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     sessionIdleMinutes: e.YUNWEI_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.YUNWEI_SESSION_MAX_HOURS,
     logLevel: e.YUNWEI_LOG_LEVEL,
+    channels: Object.freeze({
+      smsGatewayUrl: e.YUNWEI_SMS_GATEWAY_URL,
+      mailGatewayUrl: e.YUNWEI_MAIL_GATEWAY_URL,
+      wecomWebhookUrl: e.YUNWEI_WECOM_WEBHOOK_URL,
+      dingtalkWebhookUrl: e.YUNWEI_DINGTALK_WEBHOOK_URL,
+    }),
+    reportUpAckMinutes: e.YUNWEI_REPORT_UP_ACK_MINUTES,
   });
 }

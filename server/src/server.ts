@@ -9,6 +9,7 @@ import { buildApp } from './http/app.ts';
 import { seedDemo } from './demo/demo.seed.ts';
 import { startWorker } from './jobs/job.worker.ts';
 import { SLA_JOBS, SLA_RECURRING } from './sla/sla.jobs.ts';
+import { createReportUpJob } from './notices/report-up.service.ts';
 
 /** Where the built web app lives. */
 export const WEB_DIST = join(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -26,7 +27,7 @@ export async function startServer(config: AppConfig, opts: { demo: boolean }): P
   }
   const app = await buildApp({ db: database.db, config, webDist: WEB_DIST, logger: true });
   await app.listen({ port: config.port, host: config.host });
-  const worker = startWorker(database.db, SLA_JOBS, SLA_RECURRING, {
+  const worker = startWorker(database.db, [...SLA_JOBS, createReportUpJob(app.services.reportUp)], SLA_RECURRING, {
     onError: (e) => app.log.error({ err: e }, 'worker pass failed'),
   });
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;

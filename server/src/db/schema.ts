@@ -265,6 +265,54 @@ export interface IncidentEventsTable {
   data: Json;
 }
 
+export interface ContractContactsTable {
+  id: Generated<string>;
+  contract_id: string;
+  position: string;
+  name: string;
+  side: 'agency' | 'vendor';
+  user_id: string | null;
+  phone: string | null;
+  email: string | null;
+  priority: Generated<number>;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export type NoticeStatus = 'pending' | 'awaitingCall' | 'delivered' | 'acknowledged' | 'escalated' | 'exhausted' | 'cancelled';
+
+export interface ReportUpNoticesTable {
+  id: Generated<string>;
+  contract_id: string;
+  incident_id: string;
+  level_key: string;
+  target_index: number;
+  notify_index: number;
+  position: string;
+  channels: string[];
+  channel_index: Generated<number>;
+  contact_id: string | null;
+  escalation_step: Generated<number>;
+  status: NoticeStatus;
+  message: string;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+  next_action_at: Timestamp | null;
+  version: Generated<number>;
+}
+
+export interface ReportUpAttemptsTable {
+  id: ColumnType<string, never, never>;
+  notice_id: string;
+  channel: string;
+  recipient: string | null;
+  status: 'sent' | 'failed' | 'skipped' | 'awaitingCall' | 'answered' | 'unanswered';
+  detail: string | null;
+  at: Timestamp;
+}
+
 /** The whole database. */
 export interface Database {
   organisations: OrganisationsTable;
@@ -285,6 +333,9 @@ export interface Database {
   notifications: NotificationsTable;
   incidents: IncidentsTable;
   incident_events: IncidentEventsTable;
+  contract_contacts: ContractContactsTable;
+  report_up_notices: ReportUpNoticesTable;
+  report_up_attempts: ReportUpAttemptsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

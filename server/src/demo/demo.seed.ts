@@ -11,6 +11,7 @@ import { importContract } from '../contracts/contract.service.ts';
 import { createUser, grantRole } from '../orgs/user.service.ts';
 import type { Role } from '../auth/roles.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
+import { addContact } from '../contacts/contact.service.ts';
 
 /** Folder with the sample contract definitions. */
 export const DEMO_CONTRACTS_DIR = join(import.meta.dirname, 'contracts');
@@ -120,10 +121,34 @@ export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: stri
       const id = await ensureUser(`${prefix}-${suffix}`, `${def.contract.code} ${lead?.name ?? '乙方'}`, lead?.name, 'vendor');
       await grantRole(db, null, { userId: id, contractId: contract.id, role }, now);
     }
+    await seedContacts(db, contract.id, def, prefix, now, nextName);
     for (const [i, member] of vendors.filter((v) => v !== lead).entries()) {
       const id = await ensureUser(`${prefix}-member${i + 2}-engineer`, `${def.contract.code} ${member.name}`, member.name, 'vendor');
       await grantRole(db, null, { userId: id, contractId: contract.id, role: 'engineer' }, now);
     }
   }
   return creds;
+}
+
+/**
+ * One contact per position named in the contract's report-up and escalation
+ * lists, with generated (fictitious) mobile numbers. Vendor positions are
+ * linked to the demo vendor project manager so in-app notices reach someone.
+ */
+async function seedContacts(db: Db, contractId: string, def: TContractDefinition, prefix: string, now: Date, nextName: () => string): Promise<void> {
+  const existing = await db.selectFrom('contract_contacts').select('id').where('contract_id', '=', contractId).limit(1).executeTakeFirst();
+  if (existing) return;
+  const positions = new Map<string, 'agency' | 'vendor'>();
+  for (const lvl of def.severityLevels) {
+    for (const t of lvl.targets) for (const n of t.notify ?? []) positions.set(n.position, n.side ?? 'vendor');
+    for (const e of lvl.escalation ?? []) for (const n of e.notify) positions.set(n.position, n.side ?? 'vendor');
+  }
+  const pm = await db.selectFrom('users').select('id').where('username', '=', `${prefix}-vendor-pm`).executeTakeFirst();
+  const lead = await db.selectFrom('users').select('id').where('username', '=', `${prefix}-agency-lead`).executeTakeFirst();
+  for (const [position, side] of positions) {
+    for (const priority of [1, 2]) {
+      const phone = `170${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+      await addContact(db, null, contractId, { position, name: nextName(), side, userId: (side === 'vendor' ? pm?.id : lead?.id) ?? undefined, phone, priority }, now);
+    }
+  }
 }

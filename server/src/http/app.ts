@@ -19,6 +19,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Db } from '../db/database.ts';
 import type { AppConfig } from '../config.ts';
+export type { ChannelConfig };
 import { AppError } from '../errors.ts';
 import { authenticate, type SessionPolicy } from '../auth/auth.service.ts';
 import { SESSION_COOKIE } from '../auth/auth.routes.ts';
@@ -29,12 +30,15 @@ import { userRoutes } from '../orgs/user.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { slaRoutes } from '../sla/sla.routes.ts';
 import { incidentRoutes } from '../incidents/incident.routes.ts';
+import { reportUpRoutes } from '../notices/report-up.routes.ts';
+import { createChannels, type ChannelConfig } from '../notices/notice-channels.ts';
+import type { ReportUpDeps } from '../notices/report-up.service.ts';
 import { SlaError } from '../sla/sla-errors.ts';
 
 /** Everything the app needs from outside. */
 export interface AppDeps {
   db: Db;
-  config: Pick<AppConfig, 'cookieSecure' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'logLevel'>;
+  config: Pick<AppConfig, 'cookieSecure' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'logLevel'> & Partial<Pick<AppConfig, 'channels' | 'reportUpAckMinutes'>>;
   /** Directory of the built web app; served at / when present. */
   webDist?: string | undefined;
   /** Log requests (off in tests). */
@@ -46,6 +50,8 @@ export interface AppServices {
   db: Db;
   sessionPolicy: SessionPolicy;
   cookieSecure: boolean;
+  /** Report-up delivery: the configured channels and the acknowledgement window. */
+  reportUp: ReportUpDeps;
 }
 
 declare module 'fastify' {
@@ -74,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       lockMinutes: 15,
     },
     cookieSecure: deps.config.cookieSecure,
+    reportUp: { channels: createChannels(deps.config.channels ?? {}), ackMinutes: deps.config.reportUpAckMinutes ?? 5 },
   };
   app.decorate('services', services);
   app.decorateRequest('sessionUser', null);
@@ -143,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(userRoutes);
   await app.register(slaRoutes);
   await app.register(incidentRoutes);
+  await app.register(reportUpRoutes);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

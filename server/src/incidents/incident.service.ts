@@ -15,6 +15,7 @@ import type { TContractDefinition } from '../contracts/contract-definition.schem
 import { loadSlaContext } from '../sla/sla-context.ts';
 import { openClock, recordClockEvents, findClock, type ClockView } from '../sla/sla-clock.service.ts';
 import type { SlaEvent, SlaTargetKind } from '../sla/sla-engine.ts';
+import { createReportUpNotices } from '../notices/report-up.service.ts';
 import {
   ACTION_NAMES,
   STATUS_NAMES,
@@ -162,6 +163,8 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
       ctx.now,
     );
     await syncSlaColumns(trx, row.id, clock);
+    const systemName = def.systems.find((s) => s.key === input.systemKey)?.name ?? input.systemKey;
+    await createReportUpNotices(trx, def, { incidentId: row.id, contractId, number, title: input.title, levelKey, levelName: level.name, systemName, reportedAt: input.reportedAt }, ctx.now);
     await trx
       .insertInto('incident_events')
       .values({
@@ -185,7 +188,7 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
 }
 
 /** Denormalise the clock onto the incident row for board sorting and filters. */
-async function syncSlaColumns(trx: Trx, incidentId: string, clock: ClockView): Promise<void> {
+export async function syncSlaColumns(trx: Trx, incidentId: string, clock: ClockView): Promise<void> {
   const open = clock.result.targets.filter((t) => t.state === 'running' || t.state === 'atRisk' || t.state === 'paused' || t.state === 'breached');
   const dues = open.filter((t) => t.state !== 'breached' && t.dueAt).map((t) => t.dueAt ?? '').sort();
   await trx
@@ -351,6 +354,11 @@ export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string,
     if (slaEvents.length > 0) {
       const clock = await recordClockEvents(trx, clockRow.id, slaEvents, ctx.now);
       await syncSlaColumns(trx, incidentId, clock);
+    }
+    if (cmd.type === 'changeLevel') {
+      const level = levelOf(def, cmd.levelKey);
+      const systemName = def.systems.find((s) => s.key === inc.system_key)?.name ?? inc.system_key;
+      await createReportUpNotices(trx, def, { incidentId, contractId: inc.contract_id, number: inc.number, title: inc.title, levelKey: cmd.levelKey, levelName: level?.name ?? cmd.levelKey, systemName, reportedAt: new Date(inc.reported_at) }, ctx.now);
     }
     await recordAudit(
       trx,

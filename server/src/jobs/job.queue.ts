@@ -4,13 +4,13 @@
  */
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
-import type { JobDefinition, RecurringJob } from './job.types.ts';
+import type { JobDefinition, JobSpec, RecurringJob } from './job.types.ts';
 
 /**
  * Enqueue a job in `trx`, so it exists if and only if the change that caused
  * it commits. With a `dedupeKey`, a second enqueue of the same key is a no-op.
  */
-export async function enqueueJob<P>(trx: Trx | Db, def: JobDefinition<P>, payload: P, opts: { runAt: Date; dedupeKey?: string }): Promise<void> {
+export async function enqueueJob<P>(trx: Trx | Db, def: JobSpec<P>, payload: P, opts: { runAt: Date; dedupeKey?: string }): Promise<void> {
   const parsed = def.payload.parse(payload);
   await trx
     .insertInto('jobs')

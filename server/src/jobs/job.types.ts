@@ -26,6 +26,9 @@ export interface JobDefinition<P> {
   handler(ctx: JobContext<P>): Promise<void>;
 }
 
+/** What enqueueing needs: the kind, version, payload schema and retry budget (not the handler). */
+export type JobSpec<P> = Pick<JobDefinition<P>, 'kind' | 'version' | 'payload' | 'maxAttempts'>;
+
 /** A job kind that the scheduler enqueues every `everySeconds`, one run per time slot. */
 export interface RecurringJob<P> {
   definition: JobDefinition<P>;

@@ -211,7 +211,8 @@ test('the filtered list exports to Excel with Chinese headers, and the export is
   assert.match(String(res.headers['content-type']), /spreadsheetml/);
   const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(res.rawPayload);
+  const { Readable } = await import('node:stream');
+  await wb.xlsx.read(Readable.from([res.rawPayload]));
   const ws = wb.getWorksheet('故障清单');
   assert.ok(ws);
   assert.equal(ws.getRow(1).getCell(1).value, '故障单号');
