@@ -44,6 +44,10 @@ export const ERROR_CODES = {
   SUPPLIER_CONSENT_REQUIRED: 409,
   /** The system, level or other reference is not defined by the contract. */
   CONTRACT_REFERENCE_UNKNOWN: 400,
+  /** The uploaded file is larger than allowed. */
+  ATTACHMENT_TOO_LARGE: 413,
+  /** The uploaded file's content is not an allowed type, or does not match its name. */
+  ATTACHMENT_TYPE_REFUSED: 415,
   /** Anything unexpected. */
   INTERNAL: 500,
 } as const;

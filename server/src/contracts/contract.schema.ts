@@ -44,6 +44,7 @@ export const ZContractSummary = z.object({
   version: z.number(),
   agency: z.array(z.string()),
   vendors: z.array(z.string()),
+  leadVendor: z.string().nullable().describe('联合体牵头单位（非联合体为 null）'),
   systemCount: z.number(),
 });
 
@@ -58,6 +59,9 @@ export const ZPriceItemRow = z.object({
   memberPartyKey: z.string().nullable(),
   systemKeys: z.array(z.string()),
   depth: z.number(),
+  category: z.enum(['system', 'service', 'consumable', 'other']).nullable(),
+  note: z.string().nullable(),
+  source: z.string().nullable().describe('原合同行号出处'),
 });
 
 export const ZContractDetail = z.object({

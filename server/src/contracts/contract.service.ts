@@ -9,7 +9,7 @@ import { parseYuanToFen } from '../shared/money.ts';
 import type { Ctx } from '../shared/context.ts';
 import { CONTRACT_EDITORS } from '../auth/roles.ts';
 import { parseContractDefinition, type DefinitionIssue } from './contract-definition.parse.ts';
-import { CONTRACT_FORMAT_VERSION, type TContractDefinition } from './contract-definition.schema.ts';
+import { CONTRACT_FORMAT_VERSION, type PriceItemInput, type TContractDefinition } from './contract-definition.schema.ts';
 import {
   findContractWithCurrentVersion,
   findRoles,
@@ -160,6 +160,7 @@ export async function listContracts(db: Db, ctx: Ctx) {
       version: r.version,
       agency: def.parties.filter((p) => p.side === 'agency').map((p) => p.name),
       vendors: def.parties.filter((p) => p.side === 'vendor').map((p) => p.name),
+      leadVendor: def.parties.find((p) => p.side === 'vendor' && p.leadMember)?.name ?? null,
       systemCount: def.systems.length,
     };
   });
@@ -171,7 +172,15 @@ export async function getContractDetail(db: Db, ctx: Ctx, contractId: string) {
   const c = await findContractWithCurrentVersion(db, contractId);
   if (!c) throw contractNotFound();
   const [items, versions, parties] = await Promise.all([listPriceItems(db, c.version_id), listVersions(db, contractId), listParties(db, contractId)]);
-  const { priceItems: _tree, ...definition } = c.definition as TContractDefinition;
+  const { priceItems: tree, ...definition } = c.definition as TContractDefinition;
+  const itemInfo = new Map<string, PriceItemInput>();
+  const index = (list: readonly PriceItemInput[]): void => {
+    for (const i of list) {
+      itemInfo.set(i.key, i);
+      if (i.children) index(i.children);
+    }
+  };
+  index(tree);
   return {
     id: c.id,
     code: c.code,
@@ -195,6 +204,9 @@ export async function getContractDetail(db: Db, ctx: Ctx, contractId: string) {
       memberPartyKey: i.member_party_key,
       systemKeys: i.system_keys,
       depth: i.depth,
+      category: itemInfo.get(i.key)?.category ?? null,
+      note: itemInfo.get(i.key)?.note ?? null,
+      source: itemInfo.get(i.key)?.source ?? null,
     })),
     versions: versions.map((v, idx) => ({
       id: v.id,

@@ -8,12 +8,14 @@ import * as m0001 from './migrations/2026-11-24T0001-foundation.ts';
 import * as m0002 from './migrations/2026-11-24T0002-calendar-sla.ts';
 import * as m0003 from './migrations/2026-11-24T0003-incidents.ts';
 import * as m0004 from './migrations/2026-11-24T0004-report-up.ts';
+import * as m0005 from './migrations/2026-11-24T0005-attachments.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
   '2026-11-24T0002-calendar-sla': m0002,
   '2026-11-24T0003-incidents': m0003,
   '2026-11-24T0004-report-up': m0004,
+  '2026-11-24T0005-attachments': m0005,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -313,6 +313,21 @@ export interface ReportUpAttemptsTable {
   at: Timestamp;
 }
 
+export interface AttachmentsTable {
+  id: Generated<string>;
+  contract_id: string;
+  subject_type: string;
+  subject_id: string;
+  file_name: string;
+  mime_type: string;
+  size_bytes: number;
+  digest_sm3: string;
+  content: Buffer;
+  uploaded_by: string | null;
+  uploaded_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
 /** The whole database. */
 export interface Database {
   organisations: OrganisationsTable;
@@ -336,6 +351,7 @@ export interface Database {
   contract_contacts: ContractContactsTable;
   report_up_notices: ReportUpNoticesTable;
   report_up_attempts: ReportUpAttemptsTable;
+  attachments: AttachmentsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

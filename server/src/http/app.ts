@@ -31,6 +31,7 @@ import { healthRoutes } from './health.routes.ts';
 import { slaRoutes } from '../sla/sla.routes.ts';
 import { incidentRoutes } from '../incidents/incident.routes.ts';
 import { reportUpRoutes } from '../notices/report-up.routes.ts';
+import { attachmentRoutes } from '../attachments/attachment.routes.ts';
 import { createChannels, type ChannelConfig } from '../notices/notice-channels.ts';
 import type { ReportUpDeps } from '../notices/report-up.service.ts';
 import { SlaError } from '../sla/sla-errors.ts';
@@ -151,14 +152,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(slaRoutes);
   await app.register(incidentRoutes);
   await app.register(reportUpRoutes);
+  await app.register(attachmentRoutes);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   if (deps.webDist && existsSync(deps.webDist)) {
-    await app.register(fastifyStatic, { root: deps.webDist, wildcard: false });
+    // wildcard: files are looked up per request, so a rebuilt web app is served without a restart
+    await app.register(fastifyStatic, { root: deps.webDist, wildcard: true });
   }
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/') || !deps.webDist || !existsSync(deps.webDist) || req.method !== 'GET') {
+    const isAsset = req.url.startsWith('/assets/') || /\.[a-z0-9]+(\?.*)?$/i.test(req.url);
+    if (req.url.startsWith('/api/') || isAsset || !deps.webDist || !existsSync(deps.webDist) || req.method !== 'GET') {
       return reply.status(404).send({ error: { code: 'NOT_FOUND', message: '请求的资源不存在' } });
     }
     return reply.sendFile('index.html');

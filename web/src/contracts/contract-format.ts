@@ -8,6 +8,11 @@ import { isMessageKey, type Translate } from '../i18n/i18n';
 import { formatQuantity } from '../shared/money';
 import type { ContractIndex } from './contract-index';
 
+/** "7×8（统一客服）" → "7×8 统一客服", so that it reads well inside parentheses. */
+function flattenParens(name: string): string {
+  return name.replace(/\s*[（(]\s*/g, ' ').replace(/\s*[）)]\s*/g, ' ').trim();
+}
+
 /** "30 分钟", "4 个工作小时（5×8）", "1 个工作日". */
 export function formatDuration(t: Translate, d: Duration, index: ContractIndex): string {
   const base = t(`dur.${d.unit}`, { n: formatQuantity(d.amount) });
@@ -16,7 +21,7 @@ export function formatDuration(t: Translate, d: Duration, index: ContractIndex):
   const isWorkingTime = d.unit === 'workingMinutes' || d.unit === 'workingHours';
   // A working day is only ambiguous when the window is not the official working-day calendar.
   const isUnusualDays = d.unit === 'workingDays' && window?.type !== 'workdays';
-  if (isWorkingTime || isUnusualDays) return base + t('dur.window', { window: window?.name ?? d.window });
+  if (isWorkingTime || isUnusualDays) return base + t('dur.window', { window: flattenParens(window?.name ?? d.window) });
   return base;
 }
 
@@ -44,7 +49,9 @@ export function formatTargetDeadline(t: Translate, target: SlaTarget, index: Con
 
 /** "乙方 项目负责人（电话、短信）". */
 export function formatNotify(t: Translate, n: Notify): string {
-  const side = n.side ? `${t(`side.${n.side}`)} ` : '';
+  const sideLabel = n.side ? t(`side.${n.side}`) : '';
+  // Positions often already name the side ("甲方对应负责人员").
+  const side = sideLabel && !n.position.startsWith(sideLabel) ? `${sideLabel} ` : '';
   const channels = (n.channels ?? []).map((c) => t(`channel.${c}`)).join(t('common.listSeparator'));
   return `${side}${n.position}${channels ? t('common.paren', { text: channels }) : ''}`;
 }

@@ -291,7 +291,7 @@ export const zhCN = {
   'event.responded': '响应',
   'event.arrived': '到场',
   'event.resolved': '故障解决',
-  'event.confirmed': '确认',
+  'event.confirmed': '故障确认',
   'event.reportedUp': '上报',
   'event.analysisSubmitted': '提交分析报告',
   'event.emergencyPlanSubmitted': '提交应急方案',

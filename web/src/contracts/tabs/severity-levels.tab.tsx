@@ -112,7 +112,7 @@ function LevelCard({ level, index }: { level: SeverityLevel; index: ContractInde
           <span className="muted">{t('common.dash')}</span>
         ),
     },
-    { title: t('common.source'), dataIndex: 'source', width: 120, render: (s: string | undefined) => <SourceTag source={s} /> },
+    { title: t('common.source'), dataIndex: 'source', width: 150, render: (s: string | undefined) => <SourceTag source={s} /> },
   ];
 
   return (

@@ -1,0 +1,78 @@
+/**
+ * Attachment endpoints (multipart upload, list, download).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import multipart from '@fastify/multipart';
+import { z } from 'zod';
+import { ZErrorResponse, ctxOf } from '../http/context.ts';
+import { AppError } from '../errors.ts';
+import { getIncident } from '../incidents/incident.service.ts';
+import { addIncidentAttachment, listIncidentAttachments, MAX_ATTACHMENT_BYTES, readAttachment } from './attachment.service.ts';
+
+const ZAttachment = z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string(), uploadedAt: z.string(), uploadedBy: z.string().nullable() });
+
+/** Attachment routes. */
+export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(multipart, { limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 5 } });
+
+  app.post(
+    '/api/incidents/:incidentId/attachments',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['故障'],
+        summary: '上传附件（multipart/form-data，字段 file；按内容识别类型，最大 10 MB）',
+        consumes: ['multipart/form-data'],
+        params: z.object({ incidentId: z.string() }),
+        response: { 201: z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string() }), 404: ZErrorResponse, 413: ZErrorResponse, 415: ZErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const ctx = ctxOf(req);
+      let file;
+      try {
+        file = await req.file();
+      } catch {
+        throw new AppError('VALIDATION_FAILED', '请以 multipart/form-data 上传文件（字段名 file）');
+      }
+      if (!file) throw new AppError('VALIDATION_FAILED', '没有收到文件（字段名 file）');
+      const buf = await file.toBuffer().catch((e: unknown) => {
+        const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+        if (code === 'FST_REQ_FILE_TOO_LARGE' || (e instanceof Error && /too large|limit/i.test(e.message))) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
+        throw e;
+      });
+      if (file.file.truncated) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
+      const r = await addIncidentAttachment(app.services.db, ctx, req.params.incidentId, file.filename, buf);
+      return reply.status(201).send(r);
+    },
+  );
+
+  app.get(
+    '/api/incidents/:incidentId/attachments',
+    {
+      config: { access: 'user' },
+      schema: { tags: ['故障'], summary: '附件列表', params: z.object({ incidentId: z.string() }), response: { 200: z.array(ZAttachment), 404: ZErrorResponse } },
+    },
+    async (req) => {
+      await getIncident(app.services.db, ctxOf(req), req.params.incidentId);
+      return listIncidentAttachments(app.services.db, req.params.incidentId);
+    },
+  );
+
+  app.get(
+    '/api/attachments/:attachmentId',
+    {
+      config: { access: 'user' },
+      schema: { tags: ['故障'], summary: '下载附件（总是作为下载，不在浏览器内执行）', params: z.object({ attachmentId: z.string() }) },
+    },
+    async (req, reply) => {
+      const a = await readAttachment(app.services.db, ctxOf(req), req.params.attachmentId);
+      return reply
+        .type(a.mimeType)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.fileName)}`)
+        .send(a.content);
+    },
+  );
+};

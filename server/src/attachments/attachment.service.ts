@@ -1,0 +1,106 @@
+/**
+ * Attachments on tickets: type checked by content (magic bytes, via
+ * `file-type`), never by the name; size limited; stored in PostgreSQL with an
+ * SM3 digest; uploads and downloads audited.
+ */
+import { fileTypeFromBuffer } from 'file-type';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import type { Ctx } from '../shared/context.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { actorOf } from '../orgs/user.service.ts';
+import { sm3Hex } from '../shared/crypto.ts';
+import { requireContractRoles } from '../contracts/contract-access.ts';
+
+/** Largest accepted file. */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+/** Accepted content types and the file extensions that may claim them. */
+const ALLOWED: Record<string, readonly string[]> = {
+  'image/png': ['png'],
+  'image/jpeg': ['jpg', 'jpeg'],
+  'image/gif': ['gif'],
+  'image/webp': ['webp'],
+  'application/pdf': ['pdf'],
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': ['docx'],
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': ['xlsx'],
+  'application/zip': ['zip'],
+  'text/plain': ['txt', 'log', 'csv'],
+};
+
+/** Plain text: valid UTF-8 with no control characters other than tab, CR, LF. */
+function looksLikeText(buf: Buffer): boolean {
+  if (buf.length === 0) return false;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  if (text.includes('\uFFFD')) return false;
+  return !/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(text);
+}
+
+/** Detect the content type; throws ATTACHMENT_TYPE_REFUSED when not allowed or not matching the name. */
+export async function detectAllowedType(fileName: string, buf: Buffer): Promise<string> {
+  const ext = (/\.([A-Za-z0-9]+)$/.exec(fileName)?.[1] ?? '').toLowerCase();
+  const detected = await fileTypeFromBuffer(buf);
+  const mime = detected?.mime ?? (looksLikeText(buf) ? 'text/plain' : null);
+  const allowedExts = mime ? ALLOWED[mime] : undefined;
+  if (!mime || !allowedExts) {
+    throw new AppError('ATTACHMENT_TYPE_REFUSED', `不支持的文件类型${detected ? `（内容为 ${detected.ext}）` : ''}：仅接受图片（PNG、JPG、GIF、WebP）、PDF、Word、Excel、ZIP 和纯文本`);
+  }
+  if (!allowedExts.includes(ext)) {
+    throw new AppError('ATTACHMENT_TYPE_REFUSED', `文件「${fileName}」的内容是 ${allowedExts[0]?.toUpperCase() ?? mime}，与扩展名不符，已拒绝`);
+  }
+  return mime;
+}
+
+/** Store an attachment on an incident the caller may see. */
+export async function addIncidentAttachment(db: Db, ctx: Ctx, incidentId: string, fileName: string, content: Buffer) {
+  const inc = /^[0-9a-f-]{36}$/i.test(incidentId) ? await db.selectFrom('incidents').select(['id', 'contract_id']).where('id', '=', incidentId).executeTakeFirst() : undefined;
+  if (!inc) throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
+  try {
+    await requireContractRoles(db, ctx, inc.contract_id, ['agencyAdmin', 'agencyProjectLead', 'agencyLeader', 'agencyReviewer', 'vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'engineer', 'onsiteEngineer']);
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
+    throw e;
+  }
+  if (content.length > MAX_ATTACHMENT_BYTES) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
+  const safeName = fileName.replace(/[\\/\u0000-\u001F]/g, '_').slice(0, 200) || 'file';
+  const mime = await detectAllowedType(safeName, content);
+  const digest = sm3Hex(content.toString('latin1'));
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('attachments')
+      .values({ contract_id: inc.contract_id, subject_type: 'incident', subject_id: incidentId, file_name: safeName, mime_type: mime, size_bytes: content.length, digest_sm3: digest, content, uploaded_by: ctx.user.id, uploaded_at: ctx.now })
+      .returning(['id'])
+      .executeTakeFirstOrThrow();
+    await trx.insertInto('incident_events').values({ incident_id: incidentId, type: 'attachmentAdded', at: ctx.now, actor_user_id: ctx.user.id, actor_name: ctx.user.displayName, actor_role: null, data: JSON.stringify({ fileName: safeName, sizeBytes: content.length, mimeType: mime }) }).execute();
+    await recordAudit(trx, actorOf(ctx), { action: 'attachment.added', entityType: 'attachment', entityId: row.id, contractId: inc.contract_id, after: { incidentId, fileName: safeName, mimeType: mime, sizeBytes: content.length, digest } }, ctx.now);
+    return { id: row.id, fileName: safeName, mimeType: mime, sizeBytes: content.length, digest };
+  });
+}
+
+/** Attachments of an incident (metadata only). */
+export async function listIncidentAttachments(db: Db, incidentId: string) {
+  const rows = await db
+    .selectFrom('attachments as a')
+    .leftJoin('users as u', 'u.id', 'a.uploaded_by')
+    .select(['a.id', 'a.file_name', 'a.mime_type', 'a.size_bytes', 'a.digest_sm3', 'a.uploaded_at', 'u.display_name'])
+    .where('a.subject_type', '=', 'incident')
+    .where('a.subject_id', '=', incidentId)
+    .where('a.deleted_at', 'is', null)
+    .orderBy('a.uploaded_at')
+    .execute();
+  return rows.map((r) => ({ id: r.id, fileName: r.file_name, mimeType: r.mime_type, sizeBytes: r.size_bytes, digest: r.digest_sm3, uploadedAt: new Date(r.uploaded_at).toISOString(), uploadedBy: r.display_name }));
+}
+
+/** Download an attachment the caller may see (404 otherwise); audited. */
+export async function readAttachment(db: Db, ctx: Ctx, id: string) {
+  const a = /^[0-9a-f-]{36}$/i.test(id) ? await db.selectFrom('attachments').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst() : undefined;
+  if (!a) throw new AppError('NOT_FOUND', '附件不存在，或您无权查看');
+  try {
+    await requireContractRoles(db, ctx, a.contract_id);
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw new AppError('NOT_FOUND', '附件不存在，或您无权查看');
+    throw e;
+  }
+  await db.transaction().execute((trx) => recordAudit(trx, actorOf(ctx), { action: 'attachment.downloaded', entityType: 'attachment', entityId: a.id, contractId: a.contract_id, after: { fileName: a.file_name } }, ctx.now));
+  return { fileName: a.file_name, mimeType: a.mime_type, content: a.content };
+}
