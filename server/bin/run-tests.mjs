@@ -3,7 +3,7 @@
 // real embedded PostgreSQL (fsync off), started here and stopped at the end.
 import { register } from 'tsx/esm/api';
 import { spawnSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 register();
@@ -26,6 +26,22 @@ if (onlyArgs.length === 0) {
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   const webTsc = spawnSync(process.execPath, [join(root, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, '..', 'web', 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
   if (webTsc.status !== 0) process.exit(webTsc.status ?? 1);
+}
+
+// Browser tests need the built web app and Debian's Chromium (never a downloaded browser).
+const wantsE2e = onlyArgs.length === 0 || onlyArgs.some((a) => a.includes('e2e'));
+if (wantsE2e) {
+  process.stdout.write('▶ 构建网页 (vite build)\n');
+  const build = spawnSync('npm', ['run', 'build', '-w', 'web'], { cwd: join(root, '..'), stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  if (!existsSync('/usr/bin/chromium')) {
+    process.stdout.write('▶ 安装 Debian 的 Chromium 与中文字体（端到端测试用）\n');
+    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    const apt = (args) => spawnSync(asRoot ? 'apt-get' : 'sudo', asRoot ? args : ['apt-get', ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    apt(['update', '-qq']);
+    const inst = apt(['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-noto-cjk']);
+    if (inst.status !== 0) process.stderr.write('无法安装 chromium：端到端测试将失败\n');
+  }
 }
 
 const { startEmbeddedPostgres } = await import('../src/db/embedded.ts');

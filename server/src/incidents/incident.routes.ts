@@ -8,6 +8,7 @@ import { ZContractIdParams } from '../contracts/contract.schema.ts';
 import { applyIncidentCommand, createIncident, getIncident, listIncidents, type IncidentCommand } from './incident.service.ts';
 import { ZIncident, ZIncidentCommand, ZIncidentDetail, ZIncidentListQuery, ZNewIncident } from './incident.schema.ts';
 import { exportIncidentsXlsx } from './incident-export.ts';
+import { seriousFaultRecordDocx } from './serious-fault-record.ts';
 
 /** Convert the wire command (ISO strings) into the service command (Dates). */
 function toCommand(c: z.infer<typeof ZIncidentCommand>): IncidentCommand {
@@ -82,6 +83,21 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent('故障清单.xlsx')}`)
         .send(buf);
+    },
+  );
+
+  app.get(
+    '/api/incidents/:incidentId/serious-fault-record.docx',
+    {
+      config: { access: 'user' },
+      schema: { tags: ['故障'], summary: '生成严重故障记录表（Word）', params: z.object({ incidentId: z.string() }) },
+    },
+    async (req, reply) => {
+      const r = await seriousFaultRecordDocx(app.services.db, ctxOf(req), req.params.incidentId);
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(r.fileName)}`)
+        .send(r.content);
     },
   );
 

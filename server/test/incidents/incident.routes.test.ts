@@ -222,3 +222,31 @@ test('the filtered list exports to Excel with Chinese headers, and the export is
   const audit = await testDb().selectFrom('audit_log').select('after').where('contract_id', '=', c.id).where('action', '=', 'incident.exported').execute();
   assert.equal(audit.length, 1);
 });
+
+test('the serious-fault record is produced from the incident as a Word document', async () => {
+  const { c, cookies } = await setup();
+  const created = await app.inject({
+    method: 'POST',
+    url: `/api/contracts/${c.id}/incidents`,
+    headers: { cookie: cookies.agency },
+    payload: { title: '卡管系统数据库宕机', description: '全市网点无法办理业务', systemKey: 'S1', channel: 'phone', reporterName: '信息中心值班员', reportedAt: new Date().toISOString(), impact: { wholeSystemDown: true } },
+  });
+  const id = created.json().id;
+  await command(cookies.leader, id, 1, { type: 'leaderApproval', instruction: '立即启动应急预案' });
+  const res = await app.inject({ url: `/api/incidents/${id}/serious-fault-record.docx`, headers: { cookie: cookies.agency } });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-disposition']), /%E4%B8%A5%E9%87%8D%E6%95%85%E9%9A%9C%E8%AE%B0%E5%BD%95%E8%A1%A8/);
+  // a .docx is a zip: find word/document.xml and check the content made it in
+  const { inflateRawSync } = await import('node:zlib');
+  const buf = res.rawPayload;
+  const name = 'word/document.xml';
+  const at = buf.indexOf(Buffer.from(name));
+  assert.ok(at > 30, 'document.xml present');
+  const header = at - 30;
+  const method = buf.readUInt16LE(header + 8);
+  const compSize = buf.readUInt32LE(header + 18);
+  const extra = buf.readUInt16LE(header + 28);
+  const data = buf.subarray(at + name.length + extra, at + name.length + extra + compSize);
+  const xml = (method === 8 ? inflateRawSync(data) : data).toString('utf8');
+  for (const s of ['严重故障记录表', created.json().number, '立即启动应急预案', '卡管系统数据库宕机', '甲方项目负责人（签字）']) assert.ok(xml.includes(s), `missing ${s}`);
+});
