@@ -32,6 +32,7 @@ import { slaRoutes } from '../sla/sla.routes.ts';
 import { incidentRoutes } from '../incidents/incident.routes.ts';
 import { reportUpRoutes } from '../notices/report-up.routes.ts';
 import { attachmentRoutes } from '../attachments/attachment.routes.ts';
+import { notificationRoutes } from '../notifications/notification.routes.ts';
 import { createChannels, type ChannelConfig } from '../notices/notice-channels.ts';
 import type { ReportUpDeps } from '../notices/report-up.service.ts';
 import { SlaError } from '../sla/sla-errors.ts';
@@ -153,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(incidentRoutes);
   await app.register(reportUpRoutes);
   await app.register(attachmentRoutes);
+  await app.register(notificationRoutes);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -136,3 +136,18 @@ test('an answered call acknowledges the notice and meets the report-up target', 
   assert.equal(d.sla.result.targets.find((t: { kind: string }) => t.kind === 'reportUp').state, 'met');
   assert.ok(d.events.some((e: { type: string }) => e.type === 'reportedUp'));
 });
+
+test('the in-app notifications of the desk list the call task, and can be marked read', async () => {
+  const s = await setup(['phone', 'sms']);
+  await runDueJobs(db, registry, new Date(), 50);
+  const list = await app.inject({ url: '/api/notifications', headers: { cookie: s.deskCookie } });
+  assert.equal(list.statusCode, 200);
+  const body = list.json() as { unread: number; items: { id: string; title: string; subjectId: string }[] };
+  assert.equal(body.unread, 1);
+  assert.match(body.items[0]?.title ?? '', /请电话上报/);
+  assert.equal(body.items[0]?.subjectId, s.incidentId);
+  const read = await app.inject({ method: 'POST', url: '/api/notifications/read', headers: { cookie: s.deskCookie }, payload: { ids: 'all' } });
+  assert.equal(read.json().updated, 1);
+  const again = await app.inject({ url: '/api/notifications', headers: { cookie: s.deskCookie } });
+  assert.equal(again.json().unread, 0);
+});
