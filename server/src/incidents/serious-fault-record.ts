@@ -85,16 +85,19 @@ export async function seriousFaultRecordDocx(db: Db, ctx: Ctx, incidentId: strin
   );
   const sla = new Table({
     width: { size: 100, type: WidthType.PERCENTAGE },
-    rows: [new TableRow({ tableHeader: true, children: ['时限', '要求', '截止时间', '完成时间', '结果'].map((h) => cell(h, { bold: true })) }), ...slaRows],
+    rows: [
+      new TableRow({ tableHeader: true, children: ['时限', '要求', '截止时间', '完成时间', '结果'].map((h) => cell(h, { bold: true })) }),
+      ...(slaRows.length > 0 ? slaRows : [new TableRow({ children: [cell('合同对该故障等级未规定处置时限', { span: 5 })] })]),
+    ],
   });
 
   const timeline = new Table({
     width: { size: 100, type: WidthType.PERCENTAGE },
     rows: [
-      new TableRow({ tableHeader: true, children: ['时间', '操作', '操作人', '说明'].map((h) => cell(h, { bold: true })) }),
+      new TableRow({ tableHeader: true, children: [cell('时间', { bold: true, width: 26 }), cell('操作', { bold: true, width: 14 }), cell('操作人', { bold: true, width: 14 }), cell('说明', { bold: true, width: 46 })] }),
       ...d.events.map((e) => {
         const note = ['note', 'instruction', 'resolution', 'text', 'reason'].map((k) => e.data[k]).filter((v): v is string => typeof v === 'string' && v.length > 0).join('；');
-        return new TableRow({ children: [cell(cn(e.at)), cell(e.typeName), cell(e.actorName ?? '—'), cell(note || '—')] });
+        return new TableRow({ children: [cell(cn(e.at), { width: 26 }), cell(e.typeName, { width: 14 }), cell(e.actorName ?? '—', { width: 14 }), cell(note || '—', { width: 46 })] });
       }),
     ],
   });
