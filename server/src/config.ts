@@ -33,6 +33,8 @@ const ZEnv = z.object({
   YUNWEI_DINGTALK_WEBHOOK_URL: z.string().url({ message: '必须是 http(s) 地址' }).optional(),
   /** Minutes to wait for a report-up acknowledgement (or call result) before the next channel / person. */
   YUNWEI_REPORT_UP_ACK_MINUTES: z.coerce.number().int().min(1).max(120).default(5),
+  /** Requests per minute per client address for the whole API (0 = off); sign-in is always limited to 10 a minute. */
+  YUNWEI_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
   /** Log level of the server. */
   YUNWEI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -54,6 +56,7 @@ export interface AppConfig {
     readonly dingtalkWebhookUrl: string | undefined;
   };
   readonly reportUpAckMinutes: number;
+  readonly rateLimitPerMinute: number;
 }
 
 /** Thrown when the environment is invalid; lists every problem. */
@@ -88,5 +91,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
       dingtalkWebhookUrl: e.YUNWEI_DINGTALK_WEBHOOK_URL,
     }),
     reportUpAckMinutes: e.YUNWEI_REPORT_UP_ACK_MINUTES,
+    rateLimitPerMinute: e.YUNWEI_RATE_LIMIT_PER_MINUTE,
   });
 }

@@ -27,7 +27,17 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/auth/login',
     {
-      config: { access: 'public' },
+      config: {
+        access: 'public',
+        rateLimit: {
+          max: () => app.services.signInPerMinute,
+          timeWindow: '1 minute',
+          keyGenerator: (req) => {
+            const body = req.body as { username?: unknown } | undefined;
+            return `${req.ip}|${typeof body?.username === 'string' ? body.username.toLowerCase() : ''}`;
+          },
+        },
+      },
       schema: {
         tags: ['登录'],
         summary: '用户名密码登录',

@@ -8,6 +8,8 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import { existsSync } from 'node:fs';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -40,7 +42,11 @@ import { SlaError } from '../sla/sla-errors.ts';
 /** Everything the app needs from outside. */
 export interface AppDeps {
   db: Db;
-  config: Pick<AppConfig, 'cookieSecure' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'logLevel'> & Partial<Pick<AppConfig, 'channels' | 'reportUpAckMinutes'>>;
+  config: Pick<AppConfig, 'cookieSecure' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'logLevel'> &
+    Partial<Pick<AppConfig, 'channels' | 'reportUpAckMinutes' | 'rateLimitPerMinute'>> & {
+      /** Sign-in attempts per minute per (client address, username); default 10. */
+      signInPerMinute?: number;
+    };
   /** Directory of the built web app; served at / when present. */
   webDist?: string | undefined;
   /** Log requests (off in tests). */
@@ -52,6 +58,8 @@ export interface AppServices {
   db: Db;
   sessionPolicy: SessionPolicy;
   cookieSecure: boolean;
+  /** Sign-in attempts allowed per minute per (address, username). */
+  signInPerMinute: number;
   /** Report-up delivery: the configured channels and the acknowledgement window. */
   reportUp: ReportUpDeps;
 }
@@ -82,12 +90,40 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       lockMinutes: 15,
     },
     cookieSecure: deps.config.cookieSecure,
+    signInPerMinute: deps.config.signInPerMinute ?? 10,
     reportUp: { channels: createChannels(deps.config.channels ?? {}), ackMinutes: deps.config.reportUpAckMinutes ?? 5 },
   };
   app.decorate('services', services);
   app.decorateRequest('sessionUser', null);
 
   await app.register(cookie);
+  // Security headers and a strict content security policy (antd needs inline styles, nothing else inline).
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  // Rate limits: sign-in always (10 a minute per address); the whole API when configured.
+  await app.register(rateLimit, {
+    global: (deps.config.rateLimitPerMinute ?? 0) > 0,
+    max: deps.config.rateLimitPerMinute ?? 0,
+    timeWindow: '1 minute',
+    hook: 'preHandler',
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: { code: 'RATE_LIMITED', message: `请求过于频繁，请 ${Math.ceil(ctx.ttl / 1000)} 秒后再试` } }),
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -101,7 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   // Every route must declare who may call it; undeclared routes are refused.
   app.addHook('onRoute', (route) => {
@@ -112,6 +148,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.addHook('onRequest', async (req) => {
+    // CSRF: a state-changing request from a browser must come from this origin.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+      const origin = req.headers.origin;
+      if (origin && origin !== 'null') {
+        let host = '';
+        try {
+          host = new URL(origin).host;
+        } catch {
+          host = '';
+        }
+        if (host !== req.headers.host) throw new AppError('FORBIDDEN', '跨站请求已被拒绝');
+      } else if (origin === 'null') {
+        throw new AppError('FORBIDDEN', '跨站请求已被拒绝');
+      }
+    }
     const access = req.routeOptions.config.access;
     const token = req.cookies[SESSION_COOKIE];
     if (token) req.sessionUser = await authenticate(services.db, token, services.sessionPolicy, new Date());
@@ -136,6 +187,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.statusCode === 400) {
       return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: '请求格式不正确（应为 JSON）' } });
+    }
+    if (err.statusCode === 429) {
+      return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: '请求过于频繁，请稍后再试' } });
     }
     if (err.statusCode === 413) {
       return reply.status(413).send({ error: { code: 'VALIDATION_FAILED', message: '请求内容过大' } });

@@ -74,7 +74,7 @@ export async function buildUser(
 
 /** The app, built in-process over the given database (no listen). */
 export async function buildTestApp(db: Db): Promise<FastifyInstance> {
-  return buildApp({ db, config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent' } });
+  return buildApp({ db, config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent', signInPerMinute: 1000 } });
 }
 
 /** Sign in through the API; returns the Cookie header value for later requests. */

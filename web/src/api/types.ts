@@ -63,3 +63,58 @@ export type AuditRow = Ok<'/api/audit', 'get'>[number];
 export type AuditQuery = NonNullable<paths['/api/audit']['get']['parameters']['query']>;
 /** `POST /api/audit/verify`. */
 export type AuditVerifyResult = Ok<'/api/audit/verify', 'post'>;
+
+/** JSON request body of `Method` on `Path`. */
+type Body<Path extends keyof paths, Method extends 'post'> = paths[Path][Method] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+
+/** `GET /api/calendar/years/{year}`. */
+export type CalendarYear = Ok<'/api/calendar/years/{year}', 'get'>;
+/** A named or overridden day of a year. */
+export type CalendarDay = CalendarYear['days'][number];
+/** A row of `GET /api/calendar/overrides`. */
+export type CalendarOverride = Ok<'/api/calendar/overrides', 'get'>[number];
+/** Body of `POST /api/calendar/overrides`. */
+export type NewCalendarOverride = Body<'/api/calendar/overrides', 'post'>;
+/** `POST /api/contracts/{contractId}/sla/preview`. */
+export type SlaPreview = Ok<'/api/contracts/{contractId}/sla/preview', 'post'>;
+/** Body of the SLA preview. */
+export type SlaPreviewInput = Body<'/api/contracts/{contractId}/sla/preview', 'post'>;
+/** `GET /api/contracts/{contractId}/working-time`. */
+export type WorkingTime = Ok<'/api/contracts/{contractId}/working-time', 'get'>;
+/** The due times of every target of a level (a preview or a live clock). */
+export type SlaResult = SlaPreview['result'];
+/** One target's state and due time. */
+export type SlaTargetResult = SlaResult['targets'][number];
+/** The rule that produced a due time. */
+export type SlaRule = SlaTargetResult['rule'];
+/** State of one target. */
+export type SlaTargetState = SlaTargetResult['state'];
+
+/** A row of the incident list / board. */
+export type Incident = Ok<'/api/contracts/{contractId}/incidents', 'get'>[number];
+/** Lifecycle state of an incident. */
+export type IncidentStatus = Incident['status'];
+/** Query of the incident list. */
+export type IncidentQuery = NonNullable<paths['/api/contracts/{contractId}/incidents']['get']['parameters']['query']>;
+/** Body of `POST /api/contracts/{contractId}/incidents`. */
+export type NewIncident = Body<'/api/contracts/{contractId}/incidents', 'post'>;
+/** Intake channel. */
+export type IncidentChannel = NewIncident['channel'];
+/** Answers to the impact questions. */
+export type IncidentImpact = NonNullable<NewIncident['impact']>;
+/** `GET /api/incidents/{incidentId}`. */
+export type IncidentDetail = Ok<'/api/incidents/{incidentId}', 'get'>;
+/** One timeline event. */
+export type IncidentEvent = IncidentDetail['events'][number];
+/** A command on an incident. */
+export type IncidentCommand = Body<'/api/incidents/{incidentId}/commands', 'post'>['command'];
+/** The command types. */
+export type IncidentCommandType = IncidentCommand['type'];
+/** Reason an incident waits. */
+export type WaitingReason = Extract<IncidentCommand, { type: 'wait' }>['reason'];
+/** A report-up notice with its attempts. */
+export type ReportUpNotice = Ok<'/api/incidents/{incidentId}/report-ups', 'get'>[number];
+/** An attachment of an incident. */
+export type Attachment = Ok<'/api/incidents/{incidentId}/attachments', 'get'>[number];
+/** Answer of an upload. */
+export type UploadedAttachment = Ok<'/api/incidents/{incidentId}/attachments', 'post'>;
