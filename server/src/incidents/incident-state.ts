@@ -74,6 +74,11 @@ const FROM: Record<LifecycleAction['type'], readonly IncidentStatus[]> = {
   reopen: ['resolved', 'callbackDone', 'closed'],
 };
 
+/** Whether the state machine allows `action` in `status` (ignoring the leader-instruction gate). */
+export function isAllowedFrom(status: IncidentStatus, action: LifecycleAction['type']): boolean {
+  return FROM[action].includes(status);
+}
+
 /** Handling steps that a required leader instruction (领导批示) must precede. */
 const HANDLING: ReadonlySet<LifecycleAction['type']> = new Set(['arrive', 'startWork', 'resolve']);
 

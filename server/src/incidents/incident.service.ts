@@ -19,6 +19,7 @@ import { createReportUpNotices } from '../notices/report-up.service.ts';
 import {
   ACTION_NAMES,
   STATUS_NAMES,
+  isAllowedFrom,
   suggestLevel,
   transition,
   type ImpactAnswers,
@@ -370,6 +371,22 @@ export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string,
   });
 }
 
+const LIFECYCLE: ReadonlySet<string> = new Set(['acknowledge', 'arrive', 'startWork', 'wait', 'resume', 'resolve', 'callback', 'close', 'reopen']);
+
+/**
+ * The commands this caller may give now: their roles allow it and the state
+ * machine permits it in the current status. The UI shows exactly these, so the
+ * rules live in one place (the leader-instruction gate is still enforced on submit).
+ */
+export function availableCommands(status: IncidentStatus, roles: readonly Role[], isPlatformAdmin: boolean): IncidentCommand['type'][] {
+  return (Object.keys(COMMAND_ROLES) as IncidentCommand['type'][]).filter((type) => {
+    if (!isPlatformAdmin && !roles.some((r) => COMMAND_ROLES[type].includes(r))) return false;
+    if (LIFECYCLE.has(type)) return isAllowedFrom(status, type as LifecycleAction['type']);
+    if (status === 'closed') return type === 'comment';
+    return true;
+  });
+}
+
 /** One incident with its timeline and its SLA clock. */
 export async function getIncident(db: Db, ctx: Ctx, incidentId: string) {
   const { inc, roles } = await loadVisible(db, ctx, incidentId);
@@ -383,6 +400,7 @@ export async function getIncident(db: Db, ctx: Ctx, incidentId: string) {
   return {
     incident: toView(inc, level?.name ?? inc.level_key, system?.name ?? inc.system_key),
     myRoles: roles,
+    availableCommands: availableCommands(inc.status as IncidentStatus, roles, ctx.user.isPlatformAdmin),
     events: events.map((e) => ({
       id: String(e.id),
       type: e.type,

@@ -67,6 +67,11 @@ test('report → acknowledge → leader instruction gate → on site → resolve
 
   let d = (await app.inject({ url: `/api/incidents/${id}`, headers: { cookie: cookies.desk } })).json();
   assert.equal(d.incident.status, 'new');
+  assert.ok(d.availableCommands.includes('acknowledge'), 'the desk may acknowledge a new incident');
+  assert.ok(!d.availableCommands.includes('resolve'), 'nobody resolves a new incident');
+  const asLeader = (await app.inject({ url: `/api/incidents/${id}`, headers: { cookie: cookies.leader } })).json();
+  assert.ok(asLeader.availableCommands.includes('leaderApproval'));
+  assert.ok(!asLeader.availableCommands.includes('acknowledge'), 'an agency leader does not handle faults');
   assert.equal(d.incident.leaderApprovalRequired, true);
   assert.equal(d.sla.result.targets[0].kind, 'respond');
   assert.equal(d.sla.result.targets[0].startAt, new Date(reportedAt).toISOString().replace(/:\d\d\.\d+Z$/, ':00.000Z'), 'the clock starts at the first report');

@@ -2533,6 +2533,8 @@ export interface paths {
                                 updatedAt: string;
                             };
                             myRoles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                            /** @description 当前用户此刻可执行的操作（按角色与状态计算） */
+                            availableCommands: string[];
                             events: {
                                 id: string;
                                 type: string;
