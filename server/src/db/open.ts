@@ -35,6 +35,20 @@ function runningEmbeddedUrl(dataDir: string): string | null {
   return `postgres://yunwei:${encodeURIComponent(password)}@127.0.0.1:${port}/yunwei`;
 }
 
+async function canConnect(url: string): Promise<boolean> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Open (and migrate) the configured database. */
 export async function openDatabase(
   config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>,
@@ -46,7 +60,13 @@ export async function openDatabase(
   if (config.databaseUrl) {
     url = config.databaseUrl;
   } else {
-    const running = runningEmbeddedUrl(config.dataDir);
+    let running = runningEmbeddedUrl(config.dataDir);
+    if (running && !(await canConnect(running))) {
+      // a server that is shutting down (or a stale pid file): wait for it to go, then start our own
+      for (let i = 0; i < 30 && runningEmbeddedUrl(config.dataDir); i++) await new Promise((r) => setTimeout(r, 500));
+      running = runningEmbeddedUrl(config.dataDir);
+      if (running && !(await canConnect(running))) throw new Error(`内置 PostgreSQL（${join(config.dataDir, 'pg')}）正在运行但无法连接，请稍后再试`);
+    }
     if (running) {
       url = running;
       log('使用已在运行的内置 PostgreSQL');
