@@ -48,6 +48,10 @@ export const ERROR_CODES = {
   ATTACHMENT_TOO_LARGE: 413,
   /** The uploaded file's content is not an allowed type, or does not match its name. */
   ATTACHMENT_TYPE_REFUSED: 415,
+  /** The request is not waiting for a decision (already approved, rejected, or decided by this person). */
+  APPROVAL_NOT_PENDING: 409,
+  /** Nobody approves their own request. */
+  SELF_APPROVAL_FORBIDDEN: 403,
   /** Anything unexpected. */
   INTERNAL: 500,
 } as const;
