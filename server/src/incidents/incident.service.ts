@@ -16,6 +16,7 @@ import { loadSlaContext } from '../sla/sla-context.ts';
 import { openClock, recordClockEvents, findClock, type ClockView } from '../sla/sla-clock.service.ts';
 import type { SlaEvent, SlaTargetKind } from '../sla/sla-engine.ts';
 import { createReportUpNotices } from '../notices/report-up.service.ts';
+import { maskText } from '../privacy/pii.ts';
 import {
   ACTION_NAMES,
   STATUS_NAMES,
@@ -408,7 +409,7 @@ export async function getIncident(db: Db, ctx: Ctx, incidentId: string) {
       at: new Date(e.at).toISOString(),
       actorName: e.actor_name,
       actorRole: e.actor_role,
-      data: (e.data ?? {}) as Record<string, unknown>,
+      data: Object.fromEntries(Object.entries((e.data ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? maskText(v) : v])),
     })),
     sla: clock,
   };
@@ -421,8 +422,9 @@ function toView(inc: IncidentRow, levelName: string, systemName: string) {
     id: inc.id,
     contractId: inc.contract_id,
     number: inc.number,
-    title: inc.title,
-    description: inc.description,
+    // personal data (ID numbers, mobiles, bank cards) is masked in every response and export
+    title: maskText(inc.title),
+    description: maskText(inc.description),
     systemKey: inc.system_key,
     systemName,
     site: inc.site,
@@ -430,7 +432,7 @@ function toView(inc: IncidentRow, levelName: string, systemName: string) {
     channel: inc.channel,
     reporterName: inc.reporter_name,
     reporterOrg: inc.reporter_org,
-    reporterContact: inc.reporter_contact,
+    reporterContact: inc.reporter_contact === null ? null : maskText(inc.reporter_contact),
     reportedAt: new Date(inc.reported_at).toISOString(),
     createdAt: new Date(inc.created_at).toISOString(),
     levelKey: inc.level_key,
@@ -449,9 +451,9 @@ function toView(inc: IncidentRow, levelName: string, systemName: string) {
     supplierConsent: inc.supplier_consent as Record<string, unknown> | null,
     leaderApprovalRequired: inc.leader_approval_required,
     leaderApproval: inc.leader_approval as Record<string, unknown> | null,
-    resolution: inc.resolution,
+    resolution: inc.resolution === null ? null : maskText(inc.resolution),
     satisfaction: inc.satisfaction,
-    callbackNote: inc.callback_note,
+    callbackNote: inc.callback_note === null ? null : maskText(inc.callback_note),
     slaDueAt: inc.sla_due_at ? new Date(inc.sla_due_at).toISOString() : null,
     slaBreached: inc.sla_breached,
     slaAtRisk: inc.sla_at_risk,

@@ -255,3 +255,20 @@ test('the serious-fault record is produced from the incident as a Word document'
   const xml = (method === 8 ? inflateRawSync(data) : data).toString('utf8');
   for (const s of ['严重故障记录表', created.json().number, '立即启动应急预案', '卡管系统数据库宕机', '甲方项目负责人（签字）']) assert.ok(xml.includes(s), `missing ${s}`);
 });
+
+test('personal data in incident text is masked in the API and in the Excel export', async () => {
+  const { c, cookies } = await setup();
+  const created = await app.inject({
+    method: 'POST',
+    url: `/api/contracts/${c.id}/incidents`,
+    headers: { cookie: cookies.desk },
+    payload: { title: '市民来电反映补卡失败', description: '来电人身份证 11010519491231002X，手机 13812345678', systemKey: 'S1', channel: 'hotline', reporterName: '市民', reporterContact: '13812345678', reportedAt: new Date().toISOString(), levelKey: 'P1' },
+  });
+  const id = created.json().id;
+  const d = (await app.inject({ url: `/api/incidents/${id}`, headers: { cookie: cookies.agency } })).json();
+  assert.equal(d.incident.description, '来电人身份证 110105********002X，手机 138****5678');
+  assert.equal(d.incident.reporterContact, '138****5678');
+  const res = await app.inject({ url: `/api/contracts/${c.id}/incidents`, headers: { cookie: cookies.agency } });
+  assert.ok(!res.body.includes('13812345678'));
+  assert.ok(!res.body.includes('11010519491231002X'));
+});

@@ -1,0 +1,100 @@
+/**
+ * Personal data in free text (PIPL): detection and masking, pure.
+ * - 18-digit resident ID numbers, validated with the GB 11643-1999 check digit;
+ * - mainland mobile numbers (1[3-9]x, 11 digits);
+ * - bank card numbers (13–19 digits, validated with the Luhn checksum).
+ * Masked forms: 110101********1234, 138****5678, 6222 **** **** 1234.
+ */
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+
+/** Whether an 18-character resident ID number has a valid GB 11643 check digit and a plausible birth date. */
+export function isValidResidentId(id: string): boolean {
+  if (!/^\d{17}[\dXx]$/.test(id)) return false;
+  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(id[i]), 0);
+  if (ID_CHECK[sum % 11] !== id[17]?.toUpperCase()) return false;
+  const y = Number(id.slice(6, 10));
+  const m = Number(id.slice(10, 12));
+  const d = Number(id.slice(12, 14));
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return y >= 1900 && y <= 2100 && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** Luhn checksum (bank cards). */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let n = Number(digits[i]);
+    if (double) {
+      n *= 2;
+      if (n > 9) n -= 9;
+    }
+    sum += n;
+    double = !double;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+/** A kind of personal data. */
+export type PiiKind = 'residentId' | 'mobile' | 'bankCard';
+
+/** One finding in a text. */
+export interface PiiFinding {
+  kind: PiiKind;
+  start: number;
+  end: number;
+  value: string;
+}
+
+// Digit runs not glued to other digits or letters; separators inside bank cards allowed.
+const CANDIDATE = /(?<![0-9A-Za-z])(\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]|1[3-9]\d{9}|\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])/g;
+
+/** Find personal data in a text. */
+export function detectPii(text: string): PiiFinding[] {
+  const out: PiiFinding[] = [];
+  for (const m of text.matchAll(CANDIDATE)) {
+    const value = m[0];
+    const start = m.index ?? 0;
+    const digits = value.replace(/[ -]/g, '');
+    let kind: PiiKind | null = null;
+    if (/^\d{17}[\dXx]$/.test(value) && isValidResidentId(value)) kind = 'residentId';
+    else if (/^1[3-9]\d{9}$/.test(value)) kind = 'mobile';
+    else if (/^\d{13,19}$/.test(digits) && passesLuhn(digits)) kind = 'bankCard';
+    if (kind) out.push({ kind, start, end: start + value.length, value });
+  }
+  return out;
+}
+
+/** The masked form of one value. */
+export function maskValue(kind: PiiKind, value: string): string {
+  switch (kind) {
+    case 'residentId':
+      return `${value.slice(0, 6)}********${value.slice(-4)}`;
+    case 'mobile':
+      return `${value.slice(0, 3)}****${value.slice(-4)}`;
+    case 'bankCard': {
+      const digits = value.replace(/[ -]/g, '');
+      const middle = Math.max(0, Math.ceil((digits.length - 8) / 4));
+      return [digits.slice(0, 4), ...Array.from({ length: middle }, () => '****'), digits.slice(-4)].join(' ');
+    }
+    default: {
+      const never: never = kind;
+      return never;
+    }
+  }
+}
+
+/** Replace every personal-data finding in a text by its masked form. */
+export function maskText(text: string): string {
+  const findings = detectPii(text);
+  if (findings.length === 0) return text;
+  let out = '';
+  let pos = 0;
+  for (const f of findings) {
+    out += text.slice(pos, f.start) + maskValue(f.kind, f.value);
+    pos = f.end;
+  }
+  return out + text.slice(pos);
+}
