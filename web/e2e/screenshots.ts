@@ -150,6 +150,13 @@ async function main(): Promise<void> {
       if (tab === 'members') await page.waitForSelector('.tab-panel .ant-table-row');
       await shot(page, name);
     }
+    // the contract's incident board, and the working calendar
+    await page.goto(`${detailUrl}/incidents`);
+    await page.waitForSelector('.board');
+    await shot(page, '17-incident-board');
+    await page.goto(`${base}/calendar`);
+    await page.waitForSelector('.year-grid');
+    await shot(page, '18-calendar');
     await page.context().close();
 
     // 3. The civil-affairs price table (full breakdown).

@@ -16,6 +16,10 @@ import { theme } from './theme';
 
 const ContractDetailPage = lazy(() => import('./contracts/contract-detail.page').then((m) => ({ default: m.ContractDetailPage })));
 const AuditPage = lazy(() => import('./audit/audit.page').then((m) => ({ default: m.AuditPage })));
+const CalendarPage = lazy(() => import('./calendar/calendar.page').then((m) => ({ default: m.CalendarPage })));
+const IncidentsPage = lazy(() => import('./incidents/incidents.page').then((m) => ({ default: m.IncidentsPage })));
+const IncidentNewPage = lazy(() => import('./incidents/incident-new.page').then((m) => ({ default: m.IncidentNewPage })));
+const IncidentDetailPage = lazy(() => import('./incidents/incident-detail.page').then((m) => ({ default: m.IncidentDetailPage })));
 
 /** Sends signed-out visitors to the sign-in page, remembering where they were going. */
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -71,7 +75,11 @@ function LocalisedApp() {
                   <Route index element={<Navigate to="/contracts" replace />} />
                   <Route path="/contracts" element={<ContractListPage />} />
                   <Route path="/contracts/:contractId" element={<ContractDetailPage />} />
+                  <Route path="/contracts/:contractId/incidents" element={<IncidentsPage />} />
+                  <Route path="/contracts/:contractId/incidents/new" element={<IncidentNewPage />} />
                   <Route path="/contracts/:contractId/:tab" element={<ContractDetailPage />} />
+                  <Route path="/incidents/:incidentId" element={<IncidentDetailPage />} />
+                  <Route path="/calendar" element={<CalendarPage />} />
                   <Route path="/audit" element={<AuditPage />} />
                   <Route path="*" element={<NotFound />} />
                 </Route>

@@ -17,15 +17,27 @@ import { loadOfficialCalendar } from './official-calendar.ts';
 
 const cache = new Map<string, WorkingCalendar>();
 
+type OverrideRow = { id: string; date: string; kind: 'holiday' | 'workday'; name: string; effective_from: Date; retracted_at: Date | null };
+
+/**
+ * Every override row (the table is small), re-read at most once a second per
+ * process and at once after a change made here; other processes see a change
+ * within a second, and the recompute job that every change enqueues runs after that.
+ */
+let rowsCache: { rows: OverrideRow[]; at: number } | null = null;
+const ROWS_TTL_MS = 1000;
+
+async function allOverrides(db: Db | Trx): Promise<OverrideRow[]> {
+  if (rowsCache && performance.now() - rowsCache.at < ROWS_TTL_MS) return rowsCache.rows;
+  const rows = await db.selectFrom('calendar_overrides').select(['id', 'date', 'kind', 'name', 'effective_from', 'retracted_at']).orderBy('date').execute();
+  const typed = rows.map((r) => ({ id: String(r.id), date: r.date, kind: r.kind, name: r.name, effective_from: new Date(r.effective_from), retracted_at: r.retracted_at ? new Date(r.retracted_at) : null }));
+  rowsCache = { rows: typed, at: performance.now() };
+  return typed;
+}
+
 /** Overrides in force at `at`. */
 async function activeOverrides(db: Db | Trx, at: Date) {
-  return db
-    .selectFrom('calendar_overrides')
-    .select(['id', 'date', 'kind', 'name'])
-    .where('effective_from', '<=', at)
-    .where((eb) => eb.or([eb('retracted_at', 'is', null), eb('retracted_at', '>', at)]))
-    .orderBy('date')
-    .execute();
+  return (await allOverrides(db)).filter((r) => r.effective_from <= at && (r.retracted_at === null || r.retracted_at > at));
 }
 
 /**
@@ -91,6 +103,7 @@ export async function addCalendarOverride(db: Db, ctx: Ctx, input: OverrideInput
       ctx.now,
     );
     await enqueueJob(trx, recomputeAllClocksJob, { reason: `calendar ${input.date}` }, { runAt: effectiveFrom > ctx.now ? effectiveFrom : ctx.now });
+    rowsCache = null;
     return { id: String(row.id) };
   });
 }
@@ -109,6 +122,7 @@ export async function retractCalendarOverride(db: Db, ctx: Ctx, id: string): Pro
     if (!row) throw new AppError('NOT_FOUND', '该日历调整不存在或已撤销');
     await recordAudit(trx, actorOf(ctx), { action: 'calendar.overrideRetracted', entityType: 'calendarDay', entityId: row.date, contractId: null, before: { kind: row.kind, name: row.name } }, ctx.now);
     await enqueueJob(trx, recomputeAllClocksJob, { reason: `calendar ${row.date} retracted` }, { runAt: ctx.now });
+    rowsCache = null;
   });
 }
 

@@ -197,6 +197,7 @@ export function checkContractDefinition(def: TContractDefinition): CheckProblem[
       if (!t.within && !t.perTicket) add(tp, `时限「${t.name ?? t.kind}」须填写 within，或声明 perTicket: true（由甲方按单指定）`);
       duration(t.within, [...tp, 'within']);
       duration(t.activateAfter, [...tp, 'activateAfter']);
+      if (t.kind === 'custom' && !t.stopOn) add([...tp, 'stopOn'], `自定义时限「${t.name ?? '未命名'}」须指定停止计时的事件 stopOn`);
       if (t.kind === 'reportUp' && (!t.notify || t.notify.length === 0)) add([...tp, 'notify'], '上报时限（reportUp）必须指明通知对象 notify');
     });
     (lvl.escalation ?? []).forEach((e, j) => duration(e.after, [...base, 'escalation', j, 'after']));

@@ -13,7 +13,7 @@ import { requireContractRoles } from '../contracts/contract-access.ts';
 import type { Role } from '../auth/roles.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
-import { openClock, recordClockEvents, findClock, type ClockView } from '../sla/sla-clock.service.ts';
+import { openClock, recordClockEvents, findClock, registerClockSubject, type ClockView } from '../sla/sla-clock.service.ts';
 import type { SlaEvent, SlaTargetKind } from '../sla/sla-engine.ts';
 import { createReportUpNotices } from '../notices/report-up.service.ts';
 import { maskText } from '../privacy/pii.ts';
@@ -159,12 +159,11 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
       })
       .returning(['id', 'number'])
       .executeTakeFirstOrThrow();
-    const clock = await openClock(
+    await openClock(
       trx,
       { contractId, subjectType: 'incident', subjectId: row.id, systemKey: input.systemKey, levelKey, conditions: { siteZone: input.siteZone, tags: input.tags }, reportedAt: input.reportedAt },
       ctx.now,
     );
-    await syncSlaColumns(trx, row.id, clock);
     const systemName = def.systems.find((s) => s.key === input.systemKey)?.name ?? input.systemKey;
     await createReportUpNotices(trx, def, { incidentId: row.id, contractId, number, title: input.title, levelKey, levelName: level.name, systemName, reportedAt: input.reportedAt }, ctx.now);
     await trx
@@ -204,6 +203,9 @@ export async function syncSlaColumns(trx: Trx, incidentId: string, clock: ClockV
     .where('id', '=', incidentId)
     .execute();
 }
+
+// Every clock recomputation (events, the sweep, calendar corrections) keeps the incident row in step.
+registerClockSubject('incident', syncSlaColumns);
 
 /** Load an incident the caller may see; otherwise INCIDENT_NOT_FOUND (never the record). */
 async function loadVisible(db: Db, ctx: Ctx, incidentId: string) {
@@ -353,10 +355,7 @@ export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string,
       .values({ incident_id: incidentId, type: cmd.type, at, actor_user_id: ctx.user.id, actor_name: ctx.user.displayName, actor_role: actingRole ?? 'platformAdmin', data: JSON.stringify(eventData) })
       .execute();
     const clockRow = await trx.selectFrom('sla_clocks').select('id').where('subject_type', '=', 'incident').where('subject_id', '=', incidentId).executeTakeFirstOrThrow();
-    if (slaEvents.length > 0) {
-      const clock = await recordClockEvents(trx, clockRow.id, slaEvents, ctx.now);
-      await syncSlaColumns(trx, incidentId, clock);
-    }
+    if (slaEvents.length > 0) await recordClockEvents(trx, clockRow.id, slaEvents, ctx.now);
     if (cmd.type === 'changeLevel') {
       const level = levelOf(def, cmd.levelKey);
       const systemName = def.systems.find((s) => s.key === inc.system_key)?.name ?? inc.system_key;

@@ -18,7 +18,6 @@ import type { JobDefinition, JobSpec } from '../jobs/job.types.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { requireContractRoles } from '../contracts/contract-access.ts';
 import { recordClockEvents } from '../sla/sla-clock.service.ts';
-import { syncSlaColumns } from '../incidents/incident.service.ts';
 import { maskPhone, type NoticeChannel } from './notice-channels.ts';
 
 /** The job that advances one notice. */
@@ -115,8 +114,7 @@ async function markReportedUp(trx: Trx, incidentId: string, at: Date, now: Date)
   if (!clock) return;
   const already = await trx.selectFrom('sla_events').select('id').where('clock_id', '=', clock.id).where('type', '=', 'reportedUp').executeTakeFirst();
   if (already) return;
-  const view = await recordClockEvents(trx, clock.id, [{ type: 'reportedUp', at }], now);
-  await syncSlaColumns(trx, incidentId, view);
+  await recordClockEvents(trx, clock.id, [{ type: 'reportedUp', at }], now);
   await trx
     .insertInto('incident_events')
     .values({ incident_id: incidentId, type: 'reportedUp', at, actor_user_id: null, actor_name: '系统', actor_role: 'system', data: JSON.stringify({ note: '上报通知已送达' }) })

@@ -13,6 +13,20 @@ import { computeSla, type SlaConditions, type SlaEvent, type SlaResult, type Sla
 import { loadSlaContext } from './sla-context.ts';
 import { slaSignalFiredJob } from './sla.jobs.ts';
 
+/** Keeps a ticket kind's own columns (e.g. an incident's nearest deadline) in step with its clock. */
+export type ClockSubjectSync = (trx: Trx, subjectId: string, view: ClockView) => Promise<void>;
+
+const subjectSyncs = new Map<string, ClockSubjectSync>();
+
+/**
+ * Register the sync of a ticket kind. Every recomputation (an event, the
+ * sweep, a calendar correction) calls it in the same transaction, so the
+ * ticket's denormalised SLA columns never go stale.
+ */
+export function registerClockSubject(subjectType: string, sync: ClockSubjectSync): void {
+  subjectSyncs.set(subjectType, sync);
+}
+
 /** Opening facts of a ticket's clock. */
 export interface OpenClockInput {
   contractId: string;
@@ -154,7 +168,9 @@ export async function recomputeClock(trx: Trx, clockId: string, now: Date): Prom
     .where('id', '=', clockId)
     .execute();
   await fireSignals(trx, clockId, clock.contract_id, clock.subject_type, clock.subject_id, result, now);
-  return { clockId, levelKey: result.levelKey, isOpen, nextDeadlineAt: result.nextDeadlineAt?.toISOString() ?? null, result: serializeSlaResult(result) };
+  const view: ClockView = { clockId, levelKey: result.levelKey, isOpen, nextDeadlineAt: result.nextDeadlineAt?.toISOString() ?? null, result: serializeSlaResult(result) };
+  await subjectSyncs.get(clock.subject_type)?.(trx, clock.subject_id, view);
+  return view;
 }
 
 /**

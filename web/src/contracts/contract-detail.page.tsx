@@ -28,6 +28,7 @@ import { AcceptanceTab } from './tabs/acceptance.tab';
 import { AssumptionsTab } from './tabs/assumptions.tab';
 import { VersionsTab } from './tabs/versions.tab';
 import { MembersTab } from './tabs/members.tab';
+import { ContractNav } from './contract-nav';
 
 interface TabDef {
   key: string;
@@ -76,6 +77,7 @@ export function ContractDetailPage() {
   return (
     <div className="page">
       <BackLink />
+      <ContractNav contractId={data.id} active="contract" />
       <ContractHeader detail={data} />
       <Card className="tabs-card" styles={{ body: { padding: '0 20px 20px' } }}>
         <Tabs

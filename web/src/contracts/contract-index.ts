@@ -73,3 +73,40 @@ export function partyName(index: ContractIndex, key: string | null | undefined):
 export function systemName(index: ContractIndex, key: string): string {
   return index.systems.get(key)?.name ?? key;
 }
+
+/** A node of the system tree, as antd's TreeSelect takes it. */
+export interface SystemTreeNode {
+  value: string;
+  title: string;
+  children?: SystemTreeNode[];
+}
+
+/** The contract's systems as a tree (children under their `parent`), in document order. */
+export function systemTree(systems: readonly ContractSystem[]): SystemTreeNode[] {
+  const keys = new Set(systems.map((s) => s.key));
+  const byParent = new Map<string, ContractSystem[]>();
+  for (const s of systems) {
+    const parent = s.parent && keys.has(s.parent) ? s.parent : '';
+    const list = byParent.get(parent);
+    if (list) list.push(s);
+    else byParent.set(parent, [s]);
+  }
+  const build = (parent: string, depth: number): SystemTreeNode[] =>
+    (byParent.get(parent) ?? []).map((s) => {
+      const children = depth < 20 ? build(s.key, depth + 1) : [];
+      return children.length ? { value: s.key, title: s.name, children } : { value: s.key, title: s.name };
+    });
+  return build('', 0);
+}
+
+/** The system and its ancestors, nearest first. */
+export function systemAncestry(systems: readonly ContractSystem[], key: string): string[] {
+  const byKey = new Map(systems.map((s) => [s.key, s]));
+  const out: string[] = [];
+  let cur = byKey.get(key);
+  while (cur && !out.includes(cur.key)) {
+    out.push(cur.key);
+    cur = cur.parent ? byKey.get(cur.parent) : undefined;
+  }
+  return out;
+}

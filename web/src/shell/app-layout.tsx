@@ -24,9 +24,10 @@ export function AppLayout() {
   const currentContractId = contractMatch?.params.contractId;
   const myContracts = contractsOf(me.memberships);
 
-  const selectedNav = location.pathname.startsWith('/audit') ? 'audit' : 'contracts';
+  const selectedNav = location.pathname.startsWith('/audit') ? 'audit' : location.pathname.startsWith('/calendar') ? 'calendar' : 'contracts';
   const navItems = [
     { key: 'contracts', label: <Link to="/contracts">{t('nav.contracts')}</Link> },
+    { key: 'calendar', label: <Link to="/calendar">{t('nav.calendar')}</Link> },
     ...(canReadAudit(me) ? [{ key: 'audit', label: <Link to="/audit">{t('nav.audit')}</Link> }] : []),
   ];
 
@@ -57,7 +58,7 @@ export function AppLayout() {
             value={currentContractId}
             placeholder={t('nav.switchContract')}
             popupMatchSelectWidth={460}
-            onChange={(id: string) => navigate(`/contracts/${id}`)}
+            onChange={(id: string) => navigate(location.pathname.startsWith(`/contracts/${currentContractId ?? ''}/incidents`) ? `/contracts/${id}/incidents` : `/contracts/${id}`)}
             options={myContracts.map((c) => ({
               value: c.contractId,
               label: (
