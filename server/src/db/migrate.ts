@@ -9,6 +9,7 @@ import * as m0002 from './migrations/2026-11-24T0002-calendar-sla.ts';
 import * as m0003 from './migrations/2026-11-24T0003-incidents.ts';
 import * as m0004 from './migrations/2026-11-24T0004-report-up.ts';
 import * as m0005 from './migrations/2026-11-24T0005-attachments.ts';
+import * as m0006 from './migrations/2026-11-24T0006-incident-list-order.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0003-incidents': m0003,
   '2026-11-24T0004-report-up': m0004,
   '2026-11-24T0005-attachments': m0005,
+  '2026-11-24T0006-incident-list-order': m0006,
 };
 
 class StaticProvider implements MigrationProvider {
