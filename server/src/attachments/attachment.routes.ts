@@ -6,7 +6,7 @@ import multipart from '@fastify/multipart';
 import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { AppError } from '../errors.ts';
-import { getIncident } from '../incidents/incident.service.ts';
+import { requireIncidentAccess } from '../incidents/incident.service.ts';
 import { addIncidentAttachment, listIncidentAttachments, MAX_ATTACHMENT_BYTES, readAttachment } from './attachment.service.ts';
 
 const ZAttachment = z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string(), uploadedAt: z.string(), uploadedBy: z.string().nullable() });
@@ -54,7 +54,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['故障'], summary: '附件列表', params: z.object({ incidentId: z.string() }), response: { 200: z.array(ZAttachment), 404: ZErrorResponse } },
     },
     async (req) => {
-      await getIncident(app.services.db, ctxOf(req), req.params.incidentId);
+      await requireIncidentAccess(app.services.db, ctxOf(req), req.params.incidentId);
       return listIncidentAttachments(app.services.db, req.params.incidentId);
     },
   );

@@ -10,7 +10,8 @@ import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { sm3Hex } from '../shared/crypto.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireRecordRoles } from '../contracts/contract-access.ts';
+import { REPORTERS, requireIncidentAccess } from '../incidents/incident.service.ts';
 
 /** Largest accepted file. */
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -53,14 +54,7 @@ export async function detectAllowedType(fileName: string, buf: Buffer): Promise<
 
 /** Store an attachment on an incident the caller may see. */
 export async function addIncidentAttachment(db: Db, ctx: Ctx, incidentId: string, fileName: string, content: Buffer) {
-  const inc = /^[0-9a-f-]{36}$/i.test(incidentId) ? await db.selectFrom('incidents').select(['id', 'contract_id']).where('id', '=', incidentId).executeTakeFirst() : undefined;
-  if (!inc) throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
-  try {
-    await requireContractRoles(db, ctx, inc.contract_id, ['agencyAdmin', 'agencyProjectLead', 'agencyLeader', 'agencyReviewer', 'vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'engineer', 'onsiteEngineer']);
-  } catch (e) {
-    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
-    throw e;
-  }
+  const inc = await requireIncidentAccess(db, ctx, incidentId, REPORTERS);
   if (content.length > MAX_ATTACHMENT_BYTES) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
   const safeName = fileName.replace(/[\\/\u0000-\u001F]/g, '_').slice(0, 200) || 'file';
   const mime = await detectAllowedType(safeName, content);
@@ -68,11 +62,11 @@ export async function addIncidentAttachment(db: Db, ctx: Ctx, incidentId: string
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('attachments')
-      .values({ contract_id: inc.contract_id, subject_type: 'incident', subject_id: incidentId, file_name: safeName, mime_type: mime, size_bytes: content.length, digest_sm3: digest, content, uploaded_by: ctx.user.id, uploaded_at: ctx.now })
+      .values({ contract_id: inc.contractId, subject_type: 'incident', subject_id: incidentId, file_name: safeName, mime_type: mime, size_bytes: content.length, digest_sm3: digest, content, uploaded_by: ctx.user.id, uploaded_at: ctx.now })
       .returning(['id'])
       .executeTakeFirstOrThrow();
     await trx.insertInto('incident_events').values({ incident_id: incidentId, type: 'attachmentAdded', at: ctx.now, actor_user_id: ctx.user.id, actor_name: ctx.user.displayName, actor_role: null, data: JSON.stringify({ fileName: safeName, sizeBytes: content.length, mimeType: mime }) }).execute();
-    await recordAudit(trx, actorOf(ctx), { action: 'attachment.added', entityType: 'attachment', entityId: row.id, contractId: inc.contract_id, after: { incidentId, fileName: safeName, mimeType: mime, sizeBytes: content.length, digest } }, ctx.now);
+    await recordAudit(trx, actorOf(ctx), { action: 'attachment.added', entityType: 'attachment', entityId: row.id, contractId: inc.contractId, after: { incidentId, fileName: safeName, mimeType: mime, sizeBytes: content.length, digest } }, ctx.now);
     return { id: row.id, fileName: safeName, mimeType: mime, sizeBytes: content.length, digest };
   });
 }
@@ -91,16 +85,15 @@ export async function listIncidentAttachments(db: Db, incidentId: string) {
   return rows.map((r) => ({ id: r.id, fileName: r.file_name, mimeType: r.mime_type, sizeBytes: r.size_bytes, digest: r.digest_sm3, uploadedAt: new Date(r.uploaded_at).toISOString(), uploadedBy: r.display_name }));
 }
 
+function attachmentNotFound(): AppError {
+  return new AppError('NOT_FOUND', '附件不存在，或您无权查看');
+}
+
 /** Download an attachment the caller may see (404 otherwise); audited. */
 export async function readAttachment(db: Db, ctx: Ctx, id: string) {
   const a = /^[0-9a-f-]{36}$/i.test(id) ? await db.selectFrom('attachments').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst() : undefined;
-  if (!a) throw new AppError('NOT_FOUND', '附件不存在，或您无权查看');
-  try {
-    await requireContractRoles(db, ctx, a.contract_id);
-  } catch (e) {
-    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw new AppError('NOT_FOUND', '附件不存在，或您无权查看');
-    throw e;
-  }
+  if (!a) throw attachmentNotFound();
+  await requireRecordRoles(db, ctx, a.contract_id, attachmentNotFound);
   await db.transaction().execute((trx) => recordAudit(trx, actorOf(ctx), { action: 'attachment.downloaded', entityType: 'attachment', entityId: a.id, contractId: a.contract_id, after: { fileName: a.file_name } }, ctx.now));
   return { fileName: a.file_name, mimeType: a.mime_type, content: a.content };
 }

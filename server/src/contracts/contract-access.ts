@@ -28,3 +28,17 @@ export async function requireContractRoles(db: Db, ctx: Ctx, contractId: string,
   }
   return roles;
 }
+
+/**
+ * {@link requireContractRoles} for a record that belongs to a contract: when
+ * the caller may not see the contract, the record itself is reported missing
+ * (`notFound()`), so a 404 never reveals that it exists.
+ */
+export async function requireRecordRoles(db: Db, ctx: Ctx, contractId: string, notFound: () => AppError, allowed?: readonly Role[]): Promise<Role[]> {
+  try {
+    return await requireContractRoles(db, ctx, contractId, allowed);
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw notFound();
+    throw e;
+  }
+}

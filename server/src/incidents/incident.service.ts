@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireContractRoles, requireRecordRoles } from '../contracts/contract-access.ts';
 import type { Role } from '../auth/roles.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
@@ -30,7 +30,8 @@ import {
 } from './incident-state.ts';
 
 const VENDOR_HANDLERS: readonly Role[] = ['vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'engineer', 'onsiteEngineer'];
-const REPORTERS: readonly Role[] = ['agencyAdmin', 'agencyProjectLead', 'agencyLeader', 'agencyReviewer', ...VENDOR_HANDLERS];
+/** Roles that may report an incident and add to it (comments, attachments). */
+export const REPORTERS: readonly Role[] = ['agencyAdmin', 'agencyProjectLead', 'agencyLeader', 'agencyReviewer', ...VENDOR_HANDLERS];
 
 /** Intake channels. */
 export const CHANNELS = ['web', 'phone', 'hotline', 'wechat', 'qq', 'email', 'inspection', 'api', 'monitoring'] as const;
@@ -207,18 +208,28 @@ export async function syncSlaColumns(trx: Trx, incidentId: string, clock: ClockV
 // Every clock recomputation (events, the sweep, calendar corrections) keeps the incident row in step.
 registerClockSubject('incident', syncSlaColumns);
 
+/** The error for an incident that does not exist or is outside the caller's scope. */
+export function incidentNotFound(): AppError {
+  return new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
+}
+
 /** Load an incident the caller may see; otherwise INCIDENT_NOT_FOUND (never the record). */
-async function loadVisible(db: Db, ctx: Ctx, incidentId: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(incidentId)) throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
+async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: readonly Role[]) {
+  if (!/^[0-9a-f-]{36}$/i.test(incidentId)) throw incidentNotFound();
   const inc = await db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirst();
-  if (!inc) throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
-  try {
-    const roles = await requireContractRoles(db, ctx, inc.contract_id);
-    return { inc, roles };
-  } catch (e) {
-    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
-    throw e;
-  }
+  if (!inc) throw incidentNotFound();
+  const roles = await requireRecordRoles(db, ctx, inc.contract_id, incidentNotFound, allowed);
+  return { inc, roles };
+}
+
+/**
+ * Check that the caller may see an incident (and, with `allowed`, act on it
+ * in one of those roles); returns its contract. For routes about an
+ * incident's parts (attachments, report-up notices) that need no more.
+ */
+export async function requireIncidentAccess(db: Db, ctx: Ctx, incidentId: string, allowed?: readonly Role[]): Promise<{ contractId: string; roles: Role[] }> {
+  const { inc, roles } = await loadVisible(db, ctx, incidentId, allowed);
+  return { contractId: inc.contract_id, roles };
 }
 
 /** Apply a command; `expectedVersion` must match the stored version. */

@@ -7,7 +7,7 @@ import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { ZContractIdParams } from '../contracts/contract.schema.ts';
 import { acknowledgeNotice, listReportUps, recordCallResult } from './report-up.service.ts';
 import { addContact, listContacts } from '../contacts/contact.service.ts';
-import { getIncident } from '../incidents/incident.service.ts';
+import { requireIncidentAccess } from '../incidents/incident.service.ts';
 
 const ZNotice = z.object({
   id: z.string(),
@@ -35,7 +35,7 @@ export const reportUpRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const ctx = ctxOf(req);
-      await getIncident(app.services.db, ctx, req.params.incidentId); // scope check: 404 outside the caller's contracts
+      await requireIncidentAccess(app.services.db, ctx, req.params.incidentId); // 404 outside the caller's contracts
       return listReportUps(app.services.db, req.params.incidentId);
     },
   );

@@ -16,7 +16,7 @@ import { actorOf } from '../orgs/user.service.ts';
 import { enqueueJob } from '../jobs/job.queue.ts';
 import type { JobDefinition, JobSpec } from '../jobs/job.types.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireRecordRoles } from '../contracts/contract-access.ts';
 import { recordClockEvents } from '../sla/sla-clock.service.ts';
 import { maskPhone, type NoticeChannel } from './notice-channels.ts';
 
@@ -246,17 +246,16 @@ export function createReportUpJob(deps: ReportUpDeps): JobDefinition<{ noticeId:
   };
 }
 
+function noticeNotFound(): AppError {
+  return new AppError('NOT_FOUND', '上报记录不存在');
+}
+
 async function loadNoticeForUser(db: Db, ctx: Ctx, noticeId: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(noticeId)) throw new AppError('NOT_FOUND', '上报记录不存在');
+  if (!/^[0-9a-f-]{36}$/i.test(noticeId)) throw noticeNotFound();
   const n = await db.selectFrom('report_up_notices').selectAll().where('id', '=', noticeId).executeTakeFirst();
-  if (!n) throw new AppError('NOT_FOUND', '上报记录不存在');
-  try {
-    const roles = await requireContractRoles(db, ctx, n.contract_id);
-    return { n, roles };
-  } catch (e) {
-    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw new AppError('NOT_FOUND', '上报记录不存在');
-    throw e;
-  }
+  if (!n) throw noticeNotFound();
+  const roles = await requireRecordRoles(db, ctx, n.contract_id, noticeNotFound);
+  return { n, roles };
 }
 
 /** Record the result of a phone call a person made (answered: acknowledged; not answered: next channel now). */
