@@ -7,26 +7,8 @@ import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { listIncidents, type IncidentFilter } from './incident.service.ts';
-
-const CHANNEL_NAMES: Record<string, string> = {
-  web: '网页',
-  phone: '电话',
-  hotline: '热线',
-  wechat: '微信',
-  qq: 'QQ',
-  email: '邮件',
-  inspection: '巡检发现',
-  api: '系统接口',
-  monitoring: '监控告警',
-};
-
-/** Format an instant in the contract's time zone as "2024-03-15 16:30". */
-function local(iso: string | null, timezone: string): string {
-  if (!iso) return '';
-  const parts = new Intl.DateTimeFormat('zh-CN', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(new Date(iso));
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
-}
+import { CHANNEL_NAMES } from './incident-state.ts';
+import { formatLocalDateTime } from '../shared/local-time.ts';
 
 /** Build the workbook of the filtered list (up to 10,000 rows). */
 export async function exportIncidentsXlsx(db: Db, ctx: Ctx, filter: Omit<IncidentFilter, 'limit' | 'offset'>, timezone = 'Asia/Shanghai'): Promise<Buffer> {
@@ -58,8 +40,8 @@ export async function exportIncidentsXlsx(db: Db, ctx: Ctx, filter: Omit<Inciden
       status: r.statusName,
       channel: CHANNEL_NAMES[r.channel] ?? r.channel,
       reporter: r.reporterName,
-      reportedAt: local(r.reportedAt, timezone),
-      dueAt: local(r.slaDueAt, timezone),
+      reportedAt: formatLocalDateTime(r.reportedAt, timezone),
+      dueAt: r.slaDueAt ? formatLocalDateTime(r.slaDueAt, timezone) : '',
       breached: r.slaBreached ? '是' : '否',
       resolution: r.resolution ?? '',
       satisfaction: r.satisfaction ?? '',

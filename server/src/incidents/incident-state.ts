@@ -21,6 +21,19 @@ export const STATUS_NAMES: Record<IncidentStatus, string> = {
   closed: '已关闭',
 };
 
+/** Chinese names of the intake channels. */
+export const CHANNEL_NAMES: Record<string, string> = {
+  web: '网页',
+  phone: '电话',
+  hotline: '热线',
+  wechat: '微信',
+  qq: 'QQ',
+  email: '邮件',
+  inspection: '巡检发现',
+  api: '系统接口',
+  monitoring: '监控告警',
+};
+
 /** What an incident may be waiting on. Whether each pauses the clock is the contract's `slaPolicy.pauseOn`. */
 export const WAITING_REASONS = ['waitingOnReporter', 'waitingOnAgency', 'waitingOnSupplier'] as const;
 export type WaitingReason = (typeof WAITING_REASONS)[number];

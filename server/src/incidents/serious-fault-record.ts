@@ -9,17 +9,15 @@ import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { getIncident } from './incident.service.ts';
+import { CHANNEL_NAMES } from './incident-state.ts';
+import { formatLocalDateTimeCn } from '../shared/local-time.ts';
 
 const FONT = 'SimSun';
 const STATE_NAMES: Record<string, string> = { notStarted: '未开始', running: '计时中', atRisk: '临近超时', paused: '已暂停', met: '按时完成', breached: '超时', waived: '已关闭未计' };
-const CHANNEL_NAMES: Record<string, string> = { web: '网页', phone: '电话', hotline: '热线', wechat: '微信', qq: 'QQ', email: '邮件', inspection: '巡检发现', api: '系统接口', monitoring: '监控告警' };
 
-/** "2024年03月15日 16:30" in the contract's time zone. */
-function cn(iso: string | null | undefined, timezone = 'Asia/Shanghai'): string {
-  if (!iso) return '—';
-  const p = new Intl.DateTimeFormat('zh-CN', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(new Date(iso));
-  const g = (t: string) => p.find((x) => x.type === t)?.value ?? '';
-  return `${g('year')}年${g('month')}月${g('day')}日 ${g('hour')}:${g('minute')}`;
+/** "2024年03月15日 16:30", or a dash. */
+function cn(iso: string | null | undefined): string {
+  return iso ? formatLocalDateTimeCn(iso) : '—';
 }
 
 function text(t: string, bold = false, size = 21): TextRun {

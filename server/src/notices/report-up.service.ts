@@ -19,6 +19,7 @@ import type { TContractDefinition } from '../contracts/contract-definition.schem
 import { requireRecordRoles } from '../contracts/contract-access.ts';
 import { recordClockEvents } from '../sla/sla-clock.service.ts';
 import { maskPhone, type NoticeChannel } from './notice-channels.ts';
+import { localParts } from '../shared/local-time.ts';
 
 /** The job that advances one notice. */
 export const reportUpProcessSpec: JobSpec<{ noticeId: string }> = {
@@ -44,7 +45,8 @@ export interface ReportUpIncident {
 export const CHANNEL_NAMES: Record<string, string> = { phone: '电话', sms: '短信', email: '邮件', inApp: '站内通知', wecom: '企业微信', dingtalk: '钉钉', written: '书面' };
 
 function messageOf(i: ReportUpIncident): string {
-  const t = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(i.reportedAt);
+  const p = localParts(i.reportedAt);
+  const t = `${p.month}/${p.day} ${p.hour}:${p.minute}`;
   return `【运维上报】${i.levelName}：${i.title}（${i.systemName}，故障单 ${i.number}，${t} 报告）。请及时处置并确认收到。`;
 }
 

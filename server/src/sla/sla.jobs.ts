@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { defineJob, type RecurringJob } from '../jobs/job.types.ts';
 import { TARGET_KIND_NAMES, type SlaTargetKind } from './sla-engine.ts';
+import { formatLocalDateTime } from '../shared/local-time.ts';
 
 /** Recompute clocks whose next deadline has passed (every minute). */
 export const slaSweepJob = defineJob({
@@ -63,7 +64,7 @@ export const slaSignalFiredJob = defineJob({
       .where('role', 'in', roles)
       .execute();
     const kindName = TARGET_KIND_NAMES[s.target_key.split(':')[0] as SlaTargetKind] ?? s.target_key;
-    const due = new Date(s.deadline_at).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+    const due = formatLocalDateTime(s.deadline_at);
     const title = s.kind === 'breach' ? `【超时】${kindName}时限已超时` : `【预警】${kindName}时限已用 ${s.percent}%`;
     const body = s.kind === 'breach' ? `${kindName}时限已于 ${due} 到期未完成。` : `${kindName}时限将于 ${due} 到期，已用时 ${s.percent}%。`;
     if (users.length === 0) return;
