@@ -5,6 +5,7 @@
  * re-check a disputed deadline. A second tool measures the working time
  * between two instants on a window.
  */
+import { TargetDue } from '../shared/target-due';
 import { useMemo, useState } from 'react';
 import { Alert, Button, Card, DatePicker, Descriptions, Empty, Form, Radio, Select, Table, Tabs, Tag, Tooltip, TreeSelect } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
@@ -238,16 +239,7 @@ function PreviewResult({ preview, contract, input }: { preview: SlaPreview; cont
       title: t('calc.col.due'),
       key: 'due',
       width: 210,
-      render: (_: unknown, x) =>
-        x.dueAt ? (
-          <span className="due-time">{formatDateTime(x.dueAt)}</span>
-        ) : x.pending === 'perTicketDeadline' ? (
-          <span className="muted">{t('sla.pendingPerTicket')}</span>
-        ) : x.pending === 'startEvent' ? (
-          <span className="muted">{t('sla.pendingStart', { event: t(`event.${x.rule.startOn}`) })}</span>
-        ) : (
-          <span className="muted">{t('common.dash')}</span>
-        ),
+      render: (_: unknown, x) => <TargetDue target={x} />,
     },
     { title: t('calc.col.measure'), key: 'measure', width: 220, render: (_: unknown, x) => ruleMeasure(t, x.rule, windows) },
     {

@@ -80,41 +80,27 @@ export function YearGrid({ data, today }: { data: CalendarYear; today: string })
   );
 }
 
+const LEGEND = [
+  ['holiday', 'cal.legendHoliday'],
+  ['makeup', 'cal.legendMakeup'],
+  ['weekend', 'cal.legendWeekend'],
+  ['override', 'cal.legendOverride'],
+  ['today', 'cal.legendToday'],
+] as const;
+
 /** The legend under the grid. */
 export function YearLegend() {
   const t = useT();
   return (
     <div className="cal-legend">
-      <span className="legend-item">
-        <span className="day holiday sample">
-          <span className="day-n">1</span>
+      {LEGEND.map(([cls, key]) => (
+        <span className="legend-item" key={cls}>
+          <span className={`day ${cls} sample`}>
+            <span className="day-n">1</span>
+          </span>
+          {t(key)}
         </span>
-        {t('cal.legendHoliday')}
-      </span>
-      <span className="legend-item">
-        <span className="day makeup sample">
-          <span className="day-n">1</span>
-        </span>
-        {t('cal.legendMakeup')}
-      </span>
-      <span className="legend-item">
-        <span className="day weekend sample">
-          <span className="day-n">1</span>
-        </span>
-        {t('cal.legendWeekend')}
-      </span>
-      <span className="legend-item">
-        <span className="day override sample">
-          <span className="day-n">1</span>
-        </span>
-        {t('cal.legendOverride')}
-      </span>
-      <span className="legend-item">
-        <span className="day today sample">
-          <span className="day-n">1</span>
-        </span>
-        {t('cal.legendToday')}
-      </span>
+      ))}
     </div>
   );
 }

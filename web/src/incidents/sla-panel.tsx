@@ -4,13 +4,14 @@
  * minutes, and the rule that produced the due time (window, duration,
  * calendar version) in a tooltip.
  */
+import { TargetDue } from '../shared/target-due';
 import { Alert, Card, Table, Tag, Tooltip } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { InfoCircleOutlined } from '@ant-design/icons';
 import type { IncidentDetail, ServiceWindow, SlaTargetResult } from '../api/types';
 import { useT } from '../i18n/i18n';
 import { Countdown, formatSpan } from '../shared/countdown';
-import { formatDateTime, formatDateTimeShort } from '../shared/datetime';
+import { formatDateTimeShort } from '../shared/datetime';
 import { ruleMeasure, ruleSentence, TARGET_COLORS, TARGET_STATE_COLORS } from '../shared/sla-format';
 
 export function SlaPanel({ sla, levelName, windows, isOpen }: { sla: IncidentDetail['sla']; levelName: string; windows: ReadonlyMap<string, ServiceWindow>; isOpen: boolean }) {
@@ -43,16 +44,7 @@ export function SlaPanel({ sla, levelName, windows, isOpen }: { sla: IncidentDet
       title: t('sla.col.due'),
       key: 'due',
       width: 168,
-      render: (_: unknown, x) =>
-        x.dueAt ? (
-          <span className="due-time">{formatDateTime(x.dueAt)}</span>
-        ) : x.pending === 'perTicketDeadline' ? (
-          <span className="muted">{t('sla.pendingPerTicket')}</span>
-        ) : x.pending === 'startEvent' ? (
-          <span className="muted">{t('sla.pendingStart', { event: t(`event.${x.rule.startOn}`) })}</span>
-        ) : (
-          <span className="muted">{t('common.dash')}</span>
-        ),
+      render: (_: unknown, x) => <TargetDue target={x} />,
     },
     {
       title: t('sla.col.progress'),

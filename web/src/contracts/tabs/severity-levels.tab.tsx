@@ -10,18 +10,7 @@ import { EmptyState } from '../../shared/page-state';
 import { SourceTag } from '../../shared/source-tag';
 import { systemName, type ContractIndex } from '../contract-index';
 import { formatDuration, formatNotify, formatTargetDeadline } from '../contract-format';
-
-const TARGET_COLORS: Record<SlaTarget['kind'], string> = {
-  respond: 'blue',
-  arrive: 'cyan',
-  resolve: 'green',
-  reportUp: 'orange',
-  analysisReport: 'purple',
-  progressUpdate: 'geekblue',
-  emergencyPlan: 'red',
-  callback: 'magenta',
-  custom: 'default',
-};
+import { TARGET_COLORS } from '../../shared/sla-format';
 
 export function SeverityLevelsTab({ index }: { index: ContractIndex }) {
   const t = useT();
