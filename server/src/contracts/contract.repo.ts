@@ -1,6 +1,7 @@
 /**
  * Contract queries. The only place that builds SQL for contracts.
  */
+import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import type { PriceItemInput, TContractDefinition } from './contract-definition.schema.ts';
 import { parseYuanToFen } from '../shared/money.ts';
@@ -75,7 +76,11 @@ export async function insertVersionRows(trx: Trx, contractId: string, versionId:
   if (rows.length > 0) await trx.insertInto('contract_price_items').values(rows).execute();
 }
 
-/** Contracts visible to a user: those with an active membership (all, for platform administrators). */
+/**
+ * Contracts visible to a user: those with an active membership (all, for
+ * platform administrators). Only the parties and the number of systems are
+ * read from each definition, not the whole document.
+ */
 export async function listContractsForUser(db: Db, userId: string, all: boolean) {
   let q = db
     .selectFrom('contracts')
@@ -89,7 +94,8 @@ export async function listContractsForUser(db: Db, userId: string, all: boolean)
       'contracts.total_amount_fen',
       'contracts.timezone',
       'v.version',
-      'v.definition',
+      sql<TContractDefinition['parties']>`v.definition -> 'parties'`.as('parties'),
+      sql<number>`jsonb_array_length(v.definition -> 'systems')`.as('system_count'),
     ])
     .orderBy('contracts.period_start', 'desc');
   if (!all) {

@@ -149,7 +149,7 @@ export async function importContract(db: Db, ctx: Ctx | null, text: string, now:
 export async function listContracts(db: Db, ctx: Ctx) {
   const rows = await listContractsForUser(db, ctx.user.id, ctx.user.isPlatformAdmin);
   return rows.map((r) => {
-    const def = r.definition as TContractDefinition;
+    const parties = r.parties;
     return {
       id: r.id,
       code: r.code,
@@ -158,10 +158,10 @@ export async function listContracts(db: Db, ctx: Ctx) {
       periodEnd: r.period_end,
       totalAmountFen: Number(r.total_amount_fen),
       version: r.version,
-      agency: def.parties.filter((p) => p.side === 'agency').map((p) => p.name),
-      vendors: def.parties.filter((p) => p.side === 'vendor').map((p) => p.name),
-      leadVendor: def.parties.find((p) => p.side === 'vendor' && p.leadMember)?.name ?? null,
-      systemCount: def.systems.length,
+      agency: parties.filter((p) => p.side === 'agency').map((p) => p.name),
+      vendors: parties.filter((p) => p.side === 'vendor').map((p) => p.name),
+      leadVendor: parties.find((p) => p.side === 'vendor' && p.leadMember)?.name ?? null,
+      systemCount: r.system_count,
     };
   });
 }

@@ -59,6 +59,11 @@ test('a user of one contract gets 404 for another contract, and sees only their 
   const list = await app.inject({ url: '/api/contracts', headers: { cookie } });
   const codes = (list.json() as { code: string }[]).map((c) => c.code);
   assert.deepEqual(codes, [mine.code]);
+  const summary = list.json()[0];
+  assert.equal(summary.systemCount, 2);
+  assert.match(summary.agency[0], /^某市测试局/);
+  assert.match(summary.vendors[0], /^测试科技有限公司/);
+  assert.equal(summary.leadVendor, null);
 
   const garbage = await app.inject({ url: '/api/contracts/not-a-uuid', headers: { cookie } });
   assert.equal(garbage.statusCode, 404);
