@@ -58,7 +58,7 @@ export async function addIncidentAttachment(db: Db, ctx: Ctx, incidentId: string
   if (content.length > MAX_ATTACHMENT_BYTES) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
   const safeName = fileName.replace(/[\\/\u0000-\u001F]/g, '_').slice(0, 200) || 'file';
   const mime = await detectAllowedType(safeName, content);
-  const digest = sm3Hex(content.toString('latin1'));
+  const digest = sm3Hex(content);
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('attachments')

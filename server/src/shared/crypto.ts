@@ -3,9 +3,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-/** SM3 digest of UTF-8 text, lowercase hex. */
-export function sm3Hex(text: string): string {
-  return createHash('sm3').update(text, 'utf8').digest('hex');
+/** SM3 digest of UTF-8 text, or of raw bytes, lowercase hex. */
+export function sm3Hex(data: string | Uint8Array): string {
+  return typeof data === 'string' ? createHash('sm3').update(data, 'utf8').digest('hex') : createHash('sm3').update(data).digest('hex');
 }
 
 /** A random URL-safe token with `bytes` bytes of entropy. */

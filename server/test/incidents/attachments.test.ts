@@ -40,6 +40,8 @@ test('a screenshot is accepted, typed by its content, listed, downloadable, and 
   const up = await app.inject({ method: 'POST', url: `/api/incidents/${id}/attachments`, headers: { cookie, ...multipart('截图.png', PNG).headers }, payload: multipart('截图.png', PNG).payload });
   assert.equal(up.statusCode, 201, up.body);
   assert.equal(up.json().mimeType, 'image/png');
+  const { createHash } = await import('node:crypto');
+  assert.equal(up.json().digest, createHash('sm3').update(PNG).digest('hex'), 'the SM3 digest of the file bytes');
   const list = await app.inject({ url: `/api/incidents/${id}/attachments`, headers: { cookie } });
   assert.deepEqual(list.json().map((a: { fileName: string }) => a.fileName), ['截图.png']);
   const dl = await app.inject({ url: `/api/attachments/${up.json().id}`, headers: { cookie } });
