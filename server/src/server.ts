@@ -10,6 +10,8 @@ import { seedDemo } from './demo/demo.seed.ts';
 import { startWorker } from './jobs/job.worker.ts';
 import { SLA_JOBS, SLA_RECURRING } from './sla/sla.jobs.ts';
 import { createReportUpJob } from './notices/report-up.service.ts';
+import { loadOrCreateKeyRing } from './privacy/key-ring.ts';
+import { installKeyRing } from './privacy/pii-vault.ts';
 
 /** Where the built web app lives. */
 export const WEB_DIST = join(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -19,6 +21,7 @@ export async function startServer(config: AppConfig, opts: { demo: boolean }): P
   const log = (m: string): void => {
     process.stdout.write(`[yunwei] ${m}\n`);
   };
+  installKeyRing(loadOrCreateKeyRing(config.dataKeyFile, new Date()).ring);
   const database = await openDatabase(config, { log });
   if (opts.demo) {
     const creds = await seedDemo(database.db, config.dataDir, new Date(), log);

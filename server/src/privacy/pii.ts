@@ -51,10 +51,20 @@ export interface PiiFinding {
 // Digit runs not glued to other digits or letters; separators inside bank cards allowed.
 const CANDIDATE = /(?<![0-9A-Za-z])(\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]|1[3-9]\d{9}|\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])/g;
 
-/** Find personal data in a text. */
+/**
+ * Full-width ASCII (Ｕ+FF01–FF5E, e.g. １１０１…Ｘ typed with a Chinese IME) and the
+ * ideographic space folded to ASCII, one code unit for one, so positions found
+ * in the folded text are positions in the original.
+ */
+export function foldFullWidth(text: string): string {
+  return text.replace(/[\uFF01-\uFF5E\u3000]/g, (c) => (c === '\u3000' ? ' ' : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
+}
+
+/** Find personal data in a text (full-width digits included). */
 export function detectPii(text: string): PiiFinding[] {
   const out: PiiFinding[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
+  const folded = foldFullWidth(text);
+  for (const m of folded.matchAll(CANDIDATE)) {
     const value = m[0];
     const start = m.index ?? 0;
     const digits = value.replace(/[ -]/g, '');
@@ -65,6 +75,44 @@ export function detectPii(text: string): PiiFinding[] {
     if (kind) out.push({ kind, start, end: start + value.length, value });
   }
   return out;
+}
+
+// Two-character surnames kept whole when masking a name (欧阳** rather than 欧***).
+const COMPOUND_SURNAMES = new Set(['欧阳', '司马', '上官', '诸葛', '东方', '皇甫', '尉迟', '公孙', '慕容', '长孙', '宇文', '司徒', '夏侯', '令狐', '澹台', '端木', '轩辕', '西门', '南宫', '独孤', '百里', '呼延', '万俟', '闻人', '赫连']);
+
+/** A person's name masked: 张* / 张*丰 / 欧阳** / 张**丰. */
+export function maskName(name: string): string {
+  const chars = [...name.trim()];
+  if (chars.length <= 1) return chars.length === 0 ? '' : '*';
+  const head = chars.slice(0, 2).join('');
+  if (chars.length >= 3 && COMPOUND_SURNAMES.has(head)) return head + '*'.repeat(chars.length - 2);
+  if (chars.length === 2) return `${chars[0] ?? ''}*`;
+  return (chars[0] ?? '') + '*'.repeat(chars.length - 2) + (chars[chars.length - 1] ?? '');
+}
+
+/**
+ * An address masked after its district or street: the dispatcher still sees
+ * where (北京市海淀区马********), the house number is hidden.
+ */
+export function maskAddress(address: string): string {
+  const chars = [...address.trim()];
+  const text = chars.join('');
+  const street = /^.*?(?:街道|镇|乡)/.exec(text)?.[0];
+  const district = /^.*?(?:区|县|旗)/.exec(text)?.[0];
+  const keepChars = [...(street ?? district ?? '')].length || Math.min(3, Math.floor(chars.length / 3));
+  const keep = Math.min(keepChars + (street ? 0 : 1), chars.length);
+  const hidden = chars.length - keep;
+  return chars.slice(0, keep).join('') + '*'.repeat(Math.min(hidden, 8));
+}
+
+/** A contact field (mobile, landline or e-mail) masked; other text gets the free-text detector. */
+export function maskContact(contact: string): string {
+  const folded = foldFullWidth(contact.trim());
+  const mail = /^([^@\s])[^@\s]*(@[^@\s]+)$/.exec(folded);
+  if (mail) return `${mail[1] ?? ''}***${mail[2] ?? ''}`;
+  const landline = /^(0\d{2,3})-?(\d{7,8})$/.exec(folded);
+  if (landline) return `${landline[1] ?? ''}-****${(landline[2] ?? '').slice(-4)}`;
+  return maskText(contact);
 }
 
 /** The masked form of one value. */

@@ -5,6 +5,8 @@
 import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { createDb, type Db } from '../../src/db/database.ts';
+import { memoryKeyRing } from '../../src/privacy/key-ring.ts';
+import { installKeyRing } from '../../src/privacy/pii-vault.ts';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -13,6 +15,9 @@ function env(name: string): string {
 }
 
 let shared: Db | null = null;
+
+// Every test process seals personal data with its own in-memory data key.
+installKeyRing(memoryKeyRing([{ id: 'ktest', secret: randomBytes(32) }], 'ktest'));
 
 /** The shared test database (every test creates its own tenant data in it). */
 export function testDb(): Db {

@@ -1,0 +1,85 @@
+/**
+ * Data-key rotation: a new key becomes active in the key file, then every
+ * sealed record is re-sealed with it in bounded batches (each batch its own
+ * transaction). Old keys stay in the file, so a crash half-way loses nothing:
+ * rows are sealed with either key and both open; running it again finishes.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
+import { envelopeKeyId, type KeyRing } from './field-crypto.ts';
+import { addActiveKey } from './key-ring.ts';
+import { installKeyRing, openRecord, sealRecord, type PiiSpec } from './pii-vault.ts';
+
+/** A table whose rows carry a `pii_sealed` envelope (and optionally `pii_index` blind indexes). */
+export interface SealedTable {
+  table: string;
+  spec: PiiSpec<string>;
+  hasIndex: boolean;
+}
+
+const sealedTables = new Map<string, SealedTable>();
+
+/** Declare a table with sealed records (done by the domain module that owns it). */
+export function registerSealedTable(t: SealedTable): void {
+  sealedTables.set(t.table, t);
+}
+
+/** The declared tables. */
+export function listSealedTables(): SealedTable[] {
+  return [...sealedTables.values()];
+}
+
+/** Outcome per table. */
+export interface ResealResult {
+  table: string;
+  resealed: number;
+}
+
+/** Re-seal every row of every declared table not yet sealed with the ring's active key. */
+export async function resealAll(db: Db, ring: KeyRing, batchSize = 500): Promise<ResealResult[]> {
+  const out: ResealResult[] = [];
+  for (const t of listSealedTables()) {
+    let resealed = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const n = await db.transaction().execute(async (trx) => {
+        const rows = await sql<{ id: string; pii_sealed: string }>`
+          SELECT id::text AS id, pii_sealed FROM ${sql.table(t.table)}
+          WHERE pii_sealed IS NOT NULL AND id > ${after}::uuid
+          ORDER BY id LIMIT ${batchSize} FOR UPDATE`.execute(trx);
+        for (const row of rows.rows) {
+          after = row.id;
+          if (envelopeKeyId(row.pii_sealed) === ring.activeKeyId) continue;
+          const context = `${t.table}:${row.id}`;
+          const originals = openRecord(context, row.pii_sealed, ring);
+          const s = sealRecord(t.spec, context, originals, null, ring);
+          if (t.hasIndex) {
+            await sql`UPDATE ${sql.table(t.table)} SET pii_sealed = ${s.sealed}, pii_index = ${s.indexes} WHERE id = ${row.id}::uuid`.execute(trx);
+          } else {
+            await sql`UPDATE ${sql.table(t.table)} SET pii_sealed = ${s.sealed} WHERE id = ${row.id}::uuid`.execute(trx);
+          }
+          resealed++;
+        }
+        return rows.rows.length;
+      });
+      if (n < batchSize) break;
+    }
+    out.push({ table: t.table, resealed });
+  }
+  return out;
+}
+
+/**
+ * Rotate: add a new active key to the key file, re-seal everything with it,
+ * and record the rotation (key ids and counts, never key material) in the audit trail.
+ */
+export async function rotateDataKey(db: Db, keyFilePath: string, actor: AuditActor, now: Date): Promise<{ newKeyId: string; previousKeyId: string; results: ResealResult[] }> {
+  const { ring, newKeyId, previousKeyId } = addActiveKey(keyFilePath, now);
+  installKeyRing(ring);
+  const results = await resealAll(db, ring);
+  await db.transaction().execute(async (trx) => {
+    await recordAudit(trx, actor, { action: 'security.keyRotated', entityType: 'dataKey', entityId: newKeyId, contractId: null, after: { newKeyId, previousKeyId, resealed: results } }, now);
+  });
+  return { newKeyId, previousKeyId, results };
+}
