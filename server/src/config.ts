@@ -2,7 +2,7 @@
  * Configuration, parsed once at start-up from the environment into a frozen,
  * typed object. Nothing else in the code reads `process.env`.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const ZEnv = z.object({
@@ -17,6 +17,8 @@ const ZEnv = z.object({
     .optional(),
   /** Where the embedded database, uploaded files and keys live. */
   YUNWEI_DATA_DIR: z.string().min(1).default('./data'),
+  /** The SM4 data-key file (personal data at rest); default <data dir>/keys/data-keys.json. Keep it off the database host's backups. */
+  YUNWEI_DATA_KEY_FILE: z.string().min(1).optional(),
   /** Set to "true" when served over HTTPS (behind a TLS reverse proxy) so cookies are Secure. */
   YUNWEI_COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
   /** Idle session timeout in minutes. */
@@ -45,6 +47,8 @@ export interface AppConfig {
   readonly host: string;
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** Where the SM4 data keys are (outside the database). */
+  readonly dataKeyFile: string;
   readonly cookieSecure: boolean;
   readonly sessionIdleMinutes: number;
   readonly sessionMaxHours: number;
@@ -80,6 +84,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: isAbsolute(e.YUNWEI_DATA_DIR) ? e.YUNWEI_DATA_DIR : resolve(cwd, e.YUNWEI_DATA_DIR),
+    dataKeyFile: e.YUNWEI_DATA_KEY_FILE
+      ? resolve(cwd, e.YUNWEI_DATA_KEY_FILE)
+      : join(isAbsolute(e.YUNWEI_DATA_DIR) ? e.YUNWEI_DATA_DIR : resolve(cwd, e.YUNWEI_DATA_DIR), 'keys', 'data-keys.json'),
     cookieSecure: e.YUNWEI_COOKIE_SECURE === 'true',
     sessionIdleMinutes: e.YUNWEI_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.YUNWEI_SESSION_MAX_HOURS,

@@ -52,6 +52,12 @@ export const ERROR_CODES = {
   APPROVAL_NOT_PENDING: 409,
   /** Nobody approves their own request. */
   SELF_APPROVAL_FORBIDDEN: 403,
+  /** A sealed personal-data value cannot be opened (changed ciphertext, wrong place or missing key). */
+  PII_DECRYPT_FAILED: 500,
+  /** Revealing personal data needs a stated reason. */
+  PII_REVEAL_REASON_REQUIRED: 400,
+  /** Too many reveals of personal data in the last hour. */
+  PII_REVEAL_RATE_LIMITED: 429,
   /** Anything unexpected. */
   INTERNAL: 500,
 } as const;

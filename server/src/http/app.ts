@@ -35,6 +35,7 @@ import { incidentRoutes } from '../incidents/incident.routes.ts';
 import { reportUpRoutes } from '../notices/report-up.routes.ts';
 import { attachmentRoutes } from '../attachments/attachment.routes.ts';
 import { notificationRoutes } from '../notifications/notification.routes.ts';
+import { privacyRoutes } from '../privacy/privacy.routes.ts';
 import { createChannels, type ChannelConfig } from '../notices/notice-channels.ts';
 import type { ReportUpDeps } from '../notices/report-up.service.ts';
 import { SlaError } from '../sla/sla-errors.ts';
@@ -209,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reportUpRoutes);
   await app.register(attachmentRoutes);
   await app.register(notificationRoutes);
+  await app.register(privacyRoutes);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
