@@ -4,20 +4,22 @@
  * loop: the real Fastify app on 127.0.0.1 with an ephemeral port, over a pool of
  * BENCH_POOL_SIZE connections (10, as the production server opens).
  *
- * It also runs the SLA sweep on request, so a sweep that runs away can be
- * stopped by killing this process.
+ * It also runs the SLA sweep (or the recompute of every open clock) on
+ * request, so a sweep that runs away can be stopped by killing this process.
  *
  * Messages: child → parent `{ type: 'ready', port }`, `{ type: 'sweepDone', ms, clocks, errors }`,
- * `{ type: 'failed', message }`; parent → child `{ type: 'sweep', nowIso }`, `{ type: 'stop' }`.
+ * `{ type: 'failed', message }`; parent → child `{ type: 'sweep', nowIso, scope }`, `{ type: 'stop' }`.
  * The child exits when the parent goes away (IPC disconnect).
  */
 import { performance } from 'node:perf_hooks';
 import { createDb } from '../../src/db/database.ts';
 import { buildApp } from '../../src/http/app.ts';
-import { sweepDueClocks } from '../../src/sla/sla-clock.service.ts';
+import { recomputeOpenClocks, sweepDueClocks } from '../../src/sla/sla-clock.service.ts';
+import { loadOrCreateKeyRing } from '../../src/privacy/key-ring.ts';
+import { installKeyRing } from '../../src/privacy/pii-vault.ts';
 
 /** Messages from the parent. */
-export type ToChild = { type: 'sweep'; nowIso: string } | { type: 'stop' };
+export type ToChild = { type: 'sweep'; nowIso: string; scope: 'due' | 'allOpen' } | { type: 'stop' };
 /** Messages to the parent. */
 export type FromChild =
   | { type: 'ready'; port: number }
@@ -33,6 +35,12 @@ if (!url) {
   process.stderr.write('server-child: BENCH_DATABASE_URL is not set (run through bench/incidents.ts)\n');
   process.exit(2);
 }
+const keyFile = process.env['BENCH_DATA_KEY_FILE'];
+if (!keyFile) {
+  process.stderr.write('server-child: BENCH_DATA_KEY_FILE is not set (run through bench/incidents.ts)\n');
+  process.exit(2);
+}
+installKeyRing(loadOrCreateKeyRing(keyFile, new Date()).ring);
 const poolSize = Number(process.env['BENCH_POOL_SIZE'] ?? '10');
 const db = createDb(url, poolSize);
 const app = await buildApp({
@@ -62,7 +70,8 @@ process.on('message', (raw: unknown) => {
   }
   if (m.type === 'sweep') {
     const t0 = performance.now();
-    sweepDueClocks(db, new Date(m.nowIso))
+    const now = new Date(m.nowIso);
+    (m.scope === 'allOpen' ? recomputeOpenClocks(db, now) : sweepDueClocks(db, now))
       .then((r) => send({ type: 'sweepDone', ms: performance.now() - t0, clocks: r.clocks, errors: r.errors }))
       .catch((e: unknown) => send({ type: 'failed', message: e instanceof Error ? e.stack ?? e.message : String(e) }));
   }

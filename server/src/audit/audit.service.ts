@@ -2,18 +2,31 @@
  * The audit trail: every state change writes one row in the same transaction.
  * Rows form an SM3 hash chain: each row's hash covers its content and the
  * previous row's hash, so an altered or removed row breaks the chain.
+ *
+ * The link is made at COMMIT, inside PostgreSQL (migration 0007): the row waits
+ * in `audit_pending` with its canonical hash input split around the previous
+ * hash, and a deferred trigger takes the chain lock, reads the last hash,
+ * computes SM3 (pgcrypto) and appends to `audit_log`. The lock is held for
+ * that statement and the commit only, never across round trips to Node, so
+ * concurrent writers do not queue behind each other's requests. A row
+ * appears in `audit_log` when its transaction commits (not before, not even
+ * to the transaction itself).
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import type { QueryCreator } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { sm3Hex } from '../shared/crypto.ts';
 
 /** Hash that precedes the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Arbitrary constant key for the advisory lock that serialises chain appends. */
-const AUDIT_CHAIN_LOCK = 7_220_001;
+/**
+ * Arbitrary constant key of the advisory lock that serialises chain appends
+ * (taken by the trigger of migration 0007, which repeats the number).
+ */
+export const AUDIT_CHAIN_LOCK = 7_220_001;
 
 /** Who did it, and from where. */
 export interface AuditActor {
@@ -58,15 +71,27 @@ export function computeAuditHash(input: HashInput): string {
 }
 
 /**
- * Append an audit row inside `trx`. Takes a transaction-scoped advisory lock
- * so that concurrent writers append one after another.
+ * Split the canonical hash input around `prevHash`: the hash is
+ * SM3(head + prevHash + tail), and the trigger that links the row at COMMIT
+ * (migration 0007) knows only the previous hash, not the canonical form.
  */
-export async function recordAudit(trx: Trx, actor: AuditActor, entry: AuditEntry, now: Date): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(trx);
-  const last = await trx.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const prevHash = last?.hash ?? GENESIS_HASH;
+export function splitAuditHashInput(input: Omit<HashInput, 'prevHash'>): { head: string; tail: string } {
+  // A random marker in place of the hash: it cannot collide with content.
+  const marker = `@@prev-${randomUUID()}@@`;
+  const parts = canonicalJson({ ...input, prevHash: marker }).split(marker);
+  if (parts.length !== 2) throw new Error('audit: the hash input does not contain the previous-hash marker exactly once');
+  return { head: parts[0] ?? '', tail: parts[1] ?? '' };
+}
+
+/**
+ * The INSERT of an audit row, not yet executed: for a caller that runs it as
+ * part of a statement of its own (e.g. a data-modifying WITH next to the
+ * change it records), so the row costs no round trip. It must run in the
+ * transaction of the change; the row joins the chain when that commits.
+ */
+export function auditInsert(qc: QueryCreator<Database>, actor: AuditActor, entry: AuditEntry, now: Date) {
   const occurredAt = new Date(Math.floor(now.getTime()));
-  const input: HashInput = {
+  const input: Omit<HashInput, 'prevHash'> = {
     id: randomUUID(),
     occurredAt: occurredAt.toISOString(),
     actorUserId: actor.userId,
@@ -79,27 +104,33 @@ export async function recordAudit(trx: Trx, actor: AuditActor, entry: AuditEntry
     before: normalise(entry.before),
     after: normalise(entry.after),
     clientIp: actor.clientIp,
-    prevHash,
   };
-  await trx
-    .insertInto('audit_log')
-    .values({
-      id: input.id,
-      occurred_at: occurredAt,
-      actor_user_id: input.actorUserId,
-      actor_name: input.actorName,
-      actor_role: input.actorRole,
-      contract_id: input.contractId,
-      action: input.action,
-      entity_type: input.entityType,
-      entity_id: input.entityId,
-      before: input.before === null ? null : JSON.stringify(input.before),
-      after: input.after === null ? null : JSON.stringify(input.after),
-      client_ip: input.clientIp,
-      prev_hash: prevHash,
-      hash: computeAuditHash(input),
-    })
-    .execute();
+  const { head, tail } = splitAuditHashInput(input);
+  return qc.insertInto('audit_pending').values({
+    id: input.id,
+    occurred_at: occurredAt,
+    actor_user_id: input.actorUserId,
+    actor_name: input.actorName,
+    actor_role: input.actorRole,
+    contract_id: input.contractId,
+    action: input.action,
+    entity_type: input.entityType,
+    entity_id: input.entityId,
+    before: input.before === null ? null : JSON.stringify(input.before),
+    after: input.after === null ? null : JSON.stringify(input.after),
+    client_ip: input.clientIp,
+    hash_head: head,
+    hash_tail: tail,
+  });
+}
+
+/**
+ * Append an audit row inside `trx`. The row joins the hash chain when `trx`
+ * commits (see the module comment); a rollback leaves no row and no gap in
+ * the chain.
+ */
+export async function recordAudit(trx: Trx, actor: AuditActor, entry: AuditEntry, now: Date): Promise<void> {
+  await auditInsert(trx, actor, entry, now).execute();
 }
 
 /** JSON round-trip so the hashed value equals what jsonb will give back. */

@@ -25,6 +25,29 @@ export async function enqueueJob<P>(trx: Trx | Db, def: JobSpec<P>, payload: P, 
     .execute();
 }
 
+/**
+ * {@link enqueueJob} for many jobs of one kind in one statement (e.g. a
+ * notification per new SLA signal of a sweep batch), in `trx`.
+ */
+export async function enqueueJobs<P>(trx: Trx | Db, def: JobSpec<P>, jobs: readonly { payload: P; runAt: Date; dedupeKey?: string }[]): Promise<void> {
+  // 1,000 rows of 5 parameters stay well under PostgreSQL's 65,535 parameters per statement.
+  for (let i = 0; i < jobs.length; i += 1000) {
+    await trx
+      .insertInto('jobs')
+      .values(
+        jobs.slice(i, i + 1000).map((j) => ({
+          kind: def.kind,
+          payload: JSON.stringify({ v: def.version, data: def.payload.parse(j.payload) }),
+          dedupe_key: j.dedupeKey ?? null,
+          run_at: j.runAt,
+          max_attempts: def.maxAttempts,
+        })),
+      )
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .execute();
+  }
+}
+
 /** The deterministic run id of a recurring job's time slot. */
 export function recurringSlotKey(kind: string, everySeconds: number, now: Date): { key: string; slot: Date } {
   const ms = everySeconds * 1000;

@@ -3,28 +3,51 @@
  * Each clock keeps its event history; every event recomputes the clock with
  * the pure engine in the caller's transaction and stores the next deadline in
  * an indexed column. The sweep picks up clocks whose next deadline has passed,
- * recomputes them and fires each warning and breach exactly once.
+ * recomputes them in batches (one query to load a batch with its histories,
+ * one statement each to store the clocks, the new signals, their jobs and the
+ * tickets' own columns) and fires each warning and breach exactly once.
  */
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { enqueueJob } from '../jobs/job.queue.ts';
+import { enqueueJobs } from '../jobs/job.queue.ts';
 import { computeSla, type SlaConditions, type SlaEvent, type SlaResult, type SlaTargetKind } from './sla-engine.ts';
-import { loadSlaContext } from './sla-context.ts';
+import { loadSlaContext, type SlaContext } from './sla-context.ts';
 import { slaSignalFiredJob } from './sla.jobs.ts';
+import {
+  appendEventsAndUpdateClock,
+  insertComputedClock,
+  insertSignals,
+  loadClocksWithEvents,
+  lockClockWithHistory,
+  lockDueClockIds,
+  lockOpenClockIdsAfter,
+  parkClocks,
+  signalKey,
+  updateClocks,
+  type ClockRow,
+  type ClockUpdate,
+  type ClockWithEvents,
+  type SignalInsert,
+  type StoredClockEvent,
+} from './sla-clock.repo.ts';
 
 /** Keeps a ticket kind's own columns (e.g. an incident's nearest deadline) in step with its clock. */
 export type ClockSubjectSync = (trx: Trx, subjectId: string, view: ClockView) => Promise<void>;
 
-const subjectSyncs = new Map<string, ClockSubjectSync>();
+/** {@link ClockSubjectSync} for many tickets of the kind at once (one statement, for the sweep). */
+export type ClockSubjectBulkSync = (trx: Trx, items: readonly { subjectId: string; view: ClockView }[]) => Promise<void>;
+
+const subjectSyncs = new Map<string, { one: ClockSubjectSync; many?: ClockSubjectBulkSync | undefined }>();
 
 /**
  * Register the sync of a ticket kind. Every recomputation (an event, the
  * sweep, a calendar correction) calls it in the same transaction, so the
- * ticket's denormalised SLA columns never go stale.
+ * ticket's denormalised SLA columns never go stale. `bulk`, when given, is
+ * used for batches (the sweep, a calendar correction) instead of one call per ticket.
  */
-export function registerClockSubject(subjectType: string, sync: ClockSubjectSync): void {
-  subjectSyncs.set(subjectType, sync);
+export function registerClockSubject(subjectType: string, sync: ClockSubjectSync, bulk?: ClockSubjectBulkSync): void {
+  subjectSyncs.set(subjectType, { one: sync, many: bulk });
 }
 
 /** Opening facts of a ticket's clock. */
@@ -39,9 +62,19 @@ export interface OpenClockInput {
   reportedAt: Date;
 }
 
-type StoredEvent = { type: string; at: Date; data: Record<string, unknown> };
+/** Options of a single clock write. */
+export interface ClockWriteOptions {
+  /** The contract's SLA context, when the caller has already loaded it (ignored if it is another contract's). */
+  sla?: SlaContext | undefined;
+  /**
+   * false: do not call the ticket kind's registered sync; the caller stores the
+   * returned view on its ticket itself, in the same transaction (e.g. in the
+   * UPDATE it makes anyway). Default true.
+   */
+  syncSubject?: boolean | undefined;
+}
 
-function toEngineEvent(e: StoredEvent): SlaEvent {
+function toEngineEvent(e: StoredClockEvent): SlaEvent {
   switch (e.type) {
     case 'created':
       return { type: 'created', at: e.at, level: String(e.data['level']) };
@@ -63,7 +96,7 @@ function toEngineEvent(e: StoredEvent): SlaEvent {
   }
 }
 
-function toStored(e: SlaEvent): { type: string; at: Date; data: Record<string, unknown> } {
+function toStored(e: SlaEvent): StoredClockEvent {
   switch (e.type) {
     case 'created':
       return { type: e.type, at: e.at, data: { level: e.level } };
@@ -93,56 +126,49 @@ export type SlaResultJson = JsonOf<SlaResult>;
 /** Recursively replace Date with string. */
 export type JsonOf<T> = T extends Date ? string : T extends readonly (infer U)[] ? JsonOf<U>[] : T extends object ? { [K in keyof T]: JsonOf<T[K]> } : T;
 
-/** Serialise an engine result for storage and the API. */
-export function serializeSlaResult(result: SlaResult): SlaResultJson {
-  return JSON.parse(JSON.stringify(result)) as SlaResultJson;
-}
-
-/** Open a clock for a new ticket and compute it. */
-export async function openClock(trx: Trx, input: OpenClockInput, now: Date): Promise<ClockView> {
-  const ctx = await loadSlaContext(trx, input.contractId, now);
-  if (!ctx.levels.some((l) => l.key === input.levelKey)) {
-    throw new AppError('VALIDATION_FAILED', `合同未定义故障等级「${input.levelKey}」`);
-  }
-  const clock = await trx
-    .insertInto('sla_clocks')
-    .values({
-      contract_id: input.contractId,
-      subject_type: input.subjectType,
-      subject_id: input.subjectId,
-      system_key: input.systemKey,
-      conditions: JSON.stringify(input.conditions),
-      level_key: input.levelKey,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return recordClockEvents(trx, clock.id, [{ type: 'created', at: input.reportedAt, level: input.levelKey }], now);
-}
-
 /**
- * Append events to a clock and recompute it in `trx` (the caller's
- * transaction, together with the ticket change and its audit row).
+ * Serialise an engine result for storage and the API: what a JSON round trip
+ * would give (every Date as its ISO string, undefined properties dropped),
+ * built by one walk instead of printing and parsing the text (the sweep does
+ * this for every clock).
  */
-export async function recordClockEvents(trx: Trx, clockId: string, events: readonly SlaEvent[], now: Date): Promise<ClockView> {
-  if (events.length > 0) {
-    await trx
-      .insertInto('sla_events')
-      .values(events.map((e) => {
-        const s = toStored(e);
-        return { clock_id: clockId, type: s.type, at: s.at, data: JSON.stringify(s.data), recorded_at: now };
-      }))
-      .execute();
-  }
-  return recomputeClock(trx, clockId, now);
+export function serializeSlaResult(result: SlaResult): SlaResultJson {
+  return toJsonValue(result) as SlaResultJson;
 }
 
-/** Recompute a clock from its whole event history (after an event, a calendar correction, or in the sweep). */
-export async function recomputeClock(trx: Trx, clockId: string, now: Date): Promise<ClockView> {
-  const clock = await trx.selectFrom('sla_clocks').selectAll().where('id', '=', clockId).forUpdate().executeTakeFirst();
-  if (!clock) throw new AppError('NOT_FOUND', '计时器不存在');
-  const ctx = await loadSlaContext(trx, clock.contract_id, now);
-  const rows = await trx.selectFrom('sla_events').select(['type', 'at', 'data']).where('clock_id', '=', clockId).orderBy('id').execute();
-  const events = rows.map((r) => toEngineEvent({ type: r.type, at: new Date(r.at), data: (r.data ?? {}) as Record<string, unknown> }));
+function toJsonValue(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(toJsonValue);
+  const out: Record<string, unknown> = {};
+  // for…in over the engine's plain objects: no entries array per object (the sweep walks every result)
+  for (const k in v) {
+    const x: unknown = Reflect.get(v, k);
+    if (x !== undefined) out[k] = toJsonValue(x);
+  }
+  return out;
+}
+
+/** A clock recomputed in memory, ready to store. */
+interface Computed {
+  clock: ClockRow;
+  update: ClockUpdate;
+  view: ClockView;
+}
+
+/** Whether the history leaves the ticket open: no `closed`, or a `reopened` after the last one. */
+function isOpenAfter(events: readonly SlaEvent[]): boolean {
+  let open = true;
+  for (const e of events) {
+    if (e.type === 'closed') open = false;
+    else if (e.type === 'reopened') open = true;
+  }
+  return open;
+}
+
+/** Recompute a clock from its whole history with the pure engine (no database). */
+function computeClock(ctx: SlaContext, clock: ClockRow, stored: readonly StoredClockEvent[], now: Date): Computed {
+  const events = stored.map(toEngineEvent);
   const result = computeSla({
     levels: ctx.levels,
     windows: ctx.windows,
@@ -153,51 +179,135 @@ export async function recomputeClock(trx: Trx, clockId: string, now: Date): Prom
     pauseOn: ctx.pauseOn,
     conditions: clock.conditions as SlaConditions,
   });
-  const isOpen = !events.some((e) => e.type === 'closed') || events.findLastIndex((e) => e.type === 'reopened') > events.findLastIndex((e) => e.type === 'closed');
-  await trx
-    .updateTable('sla_clocks')
-    .set({
-      level_key: result.levelKey,
-      is_open: isOpen,
-      next_deadline_at: result.nextDeadlineAt,
-      result: JSON.stringify(serializeSlaResult(result)),
-      computed_at: now,
-      calendar_version: result.calendarVersion,
-      contract_version_id: ctx.versionId,
-    })
-    .where('id', '=', clockId)
-    .execute();
-  await fireSignals(trx, clockId, clock.contract_id, clock.subject_type, clock.subject_id, result, now);
-  const view: ClockView = { clockId, levelKey: result.levelKey, isOpen, nextDeadlineAt: result.nextDeadlineAt?.toISOString() ?? null, result: serializeSlaResult(result) };
-  await subjectSyncs.get(clock.subject_type)?.(trx, clock.subject_id, view);
-  return view;
+  const isOpen = isOpenAfter(events);
+  const json = serializeSlaResult(result);
+  return {
+    clock,
+    update: { id: clock.id, level_key: json.levelKey, is_open: isOpen, next_deadline_at: json.nextDeadlineAt, result: JSON.stringify(json), calendar_version: json.calendarVersion, contract_version_id: ctx.versionId },
+    view: { clockId: clock.id, levelKey: json.levelKey, isOpen, nextDeadlineAt: json.nextDeadlineAt, result: json },
+  };
+}
+
+/** The warnings and breaches a result has reached (each is recorded once per deadline). */
+function signalCandidates(c: Computed): SignalInsert[] {
+  const out: SignalInsert[] = [];
+  for (const t of c.view.result.targets) {
+    if (!t.dueAt) continue;
+    const base = { clock_id: c.clock.id, contract_id: c.clock.contract_id, target_key: t.key, deadline_at: t.dueAt };
+    if (t.state === 'breached' && t.breachedAt) out.push({ ...base, kind: 'breach', percent: 100 });
+    if (t.state === 'met' || t.state === 'waived') continue;
+    for (const w of t.warnings) {
+      if (w.crossed && w.percent < 100) out.push({ ...base, kind: 'warning', percent: w.percent });
+    }
+  }
+  return out;
 }
 
 /**
- * Record each warning and breach once per deadline. A signal that is new
- * enqueues a notification job in the same transaction.
+ * Record new warnings and breaches; each new signal enqueues its notification
+ * job in the same transaction. Returns how many were new. `known`: signals
+ * the caller has read as already recorded (a batch loads them with the
+ * clocks), left out before the insert, which still skips any duplicate.
  */
-async function fireSignals(trx: Trx, clockId: string, contractId: string, subjectType: string, subjectId: string, result: SlaResult, now: Date): Promise<number> {
-  const candidates: { target_key: string; kind: 'warning' | 'breach'; percent: number; deadline_at: Date }[] = [];
-  for (const t of result.targets) {
-    if (!t.dueAt) continue;
-    if (t.state === 'breached' && t.breachedAt) candidates.push({ target_key: t.key, kind: 'breach', percent: 100, deadline_at: t.dueAt });
-    if (t.state === 'met' || t.state === 'waived') continue;
-    for (const w of t.warnings) {
-      if (w.crossed && w.percent < 100) candidates.push({ target_key: t.key, kind: 'warning', percent: w.percent, deadline_at: t.dueAt });
-    }
-  }
+async function fireSignals(trx: Trx, computed: readonly Computed[], now: Date, known?: ReadonlyMap<string, ReadonlySet<string>>): Promise<number> {
+  const candidates = computed.flatMap((c) => {
+    const all = signalCandidates(c);
+    const recorded = known?.get(c.clock.id);
+    return recorded ? all.filter((s) => !recorded.has(signalKey(s))) : all;
+  });
   if (candidates.length === 0) return 0;
-  const inserted = await trx
-    .insertInto('sla_signals')
-    .values(candidates.map((c) => ({ ...c, clock_id: clockId, contract_id: contractId, fired_at: now })))
-    .onConflict((oc) => oc.columns(['clock_id', 'target_key', 'kind', 'percent', 'deadline_at']).doNothing())
-    .returning('id')
-    .execute();
-  for (const s of inserted) {
-    await enqueueJob(trx, slaSignalFiredJob, { signalId: String(s.id), subjectType, subjectId }, { runAt: now, dedupeKey: `sla.signal:${String(s.id)}` });
-  }
+  const inserted = await insertSignals(trx, candidates, now);
+  if (inserted.length === 0) return 0;
+  const subjects = new Map(computed.map((c) => [c.clock.id, c.clock]));
+  await enqueueJobs(
+    trx,
+    slaSignalFiredJob,
+    inserted.map((s) => {
+      const clock = subjects.get(s.clock_id);
+      return { payload: { signalId: s.id, subjectType: clock?.subject_type ?? '', subjectId: clock?.subject_id ?? '' }, runAt: now, dedupeKey: `sla.signal:${s.id}` };
+    }),
+  );
   return inserted.length;
+}
+
+/** Call each ticket kind's sync: its bulk form for a batch, when it has one. */
+async function syncSubjects(trx: Trx, computed: readonly Computed[]): Promise<void> {
+  const byType = new Map<string, { subjectId: string; view: ClockView }[]>();
+  for (const c of computed) {
+    const list = byType.get(c.clock.subject_type) ?? [];
+    list.push({ subjectId: c.clock.subject_id, view: c.view });
+    byType.set(c.clock.subject_type, list);
+  }
+  for (const [type, items] of byType) {
+    const sync = subjectSyncs.get(type);
+    if (!sync) continue;
+    if (sync.many && items.length > 1) await sync.many(trx, items);
+    else for (const item of items) await sync.one(trx, item.subjectId, item.view);
+  }
+}
+
+/** Store computed clocks with their signals and tickets' columns. */
+async function storeComputed(trx: Trx, computed: readonly Computed[], now: Date, syncSubject: boolean, known?: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
+  await updateClocks(
+    trx,
+    computed.map((c) => c.update),
+    now,
+  );
+  await fireSignals(trx, computed, now, known);
+  if (syncSubject) await syncSubjects(trx, computed);
+}
+
+async function contextFor(trx: Trx, contractId: string, now: Date, given: SlaContext | undefined): Promise<SlaContext> {
+  return given && given.contractId === contractId ? given : loadSlaContext(trx, contractId, now);
+}
+
+/** Open a clock for a new ticket and compute it. */
+export async function openClock(trx: Trx, input: OpenClockInput, now: Date, opts: ClockWriteOptions = {}): Promise<ClockView> {
+  const ctx = await contextFor(trx, input.contractId, now, opts.sla);
+  if (!ctx.levels.some((l) => l.key === input.levelKey)) {
+    throw new AppError('VALIDATION_FAILED', `合同未定义故障等级「${input.levelKey}」`);
+  }
+  const first = toStored({ type: 'created', at: input.reportedAt, level: input.levelKey });
+  // Computed before it is stored, so the clock is written once, with its first event, in one statement.
+  const draft: ClockRow = { id: '', contract_id: input.contractId, subject_type: input.subjectType, subject_id: input.subjectId, system_key: input.systemKey, conditions: input.conditions };
+  const computed = computeClock(ctx, draft, [first], now);
+  const id = await insertComputedClock(trx, { ...draft, conditions: JSON.stringify(input.conditions), update: computed.update }, first, now);
+  const stored: Computed = { ...computed, clock: { ...draft, id }, update: { ...computed.update, id }, view: { ...computed.view, clockId: id } };
+  await fireSignals(trx, [stored], now);
+  if (opts.syncSubject !== false) await syncSubjects(trx, [stored]);
+  return stored.view;
+}
+
+async function appendAndRecompute(trx: Trx, clock: ClockWithEvents, events: readonly SlaEvent[], now: Date, opts: ClockWriteOptions): Promise<ClockView> {
+  const ctx = await contextFor(trx, clock.contract_id, now, opts.sla);
+  const added = events.map(toStored);
+  const computed = computeClock(ctx, clock, [...clock.events, ...added], now);
+  await appendEventsAndUpdateClock(trx, computed.update, added, now);
+  await fireSignals(trx, [computed], now, new Map([[clock.id, clock.signals]]));
+  if (opts.syncSubject !== false) await syncSubjects(trx, [computed]);
+  return computed.view;
+}
+
+/**
+ * Append events to a clock and recompute it in `trx` (the caller's
+ * transaction, together with the ticket change and its audit row).
+ */
+export async function recordClockEvents(trx: Trx, clockId: string, events: readonly SlaEvent[], now: Date, opts: ClockWriteOptions = {}): Promise<ClockView> {
+  const clock = await lockClockWithHistory(trx, { id: clockId });
+  if (!clock) throw new AppError('NOT_FOUND', '计时器不存在');
+  return appendAndRecompute(trx, clock, events, now, opts);
+}
+
+/** {@link recordClockEvents} for the clock of a ticket, found by the ticket. */
+export async function recordSubjectClockEvents(trx: Trx, subjectType: string, subjectId: string, events: readonly SlaEvent[], now: Date, opts: ClockWriteOptions = {}): Promise<ClockView> {
+  const clock = await lockClockWithHistory(trx, { subjectType, subjectId });
+  if (!clock) throw new AppError('NOT_FOUND', '计时器不存在');
+  return appendAndRecompute(trx, clock, events, now, opts);
+}
+
+/** Recompute a clock from its whole event history (after an event, a calendar correction, or in the sweep). */
+export async function recomputeClock(trx: Trx, clockId: string, now: Date): Promise<ClockView> {
+  return recordClockEvents(trx, clockId, [], now);
 }
 
 /** Outcome of one sweep pass. */
@@ -206,33 +316,119 @@ export interface SweepResult {
   errors: number;
 }
 
+/** SLA contexts of the contracts met in one pass (sweep or recompute), loaded once each. */
+type ContextCache = Map<string, Promise<SlaContext>>;
+
+/**
+ * Recompute clocks the caller has locked, as one batch. A clock that cannot
+ * be computed (e.g. its contract version is broken) is parked, not retried forever.
+ */
+async function recomputeLocked(trx: Trx, clockIds: readonly string[], now: Date, contexts: ContextCache): Promise<SweepResult> {
+  const clocks = await loadClocksWithEvents(trx, clockIds);
+  const computed: Computed[] = [];
+  const parked: string[] = [];
+  for (const clock of clocks) {
+    try {
+      let ctx = contexts.get(clock.contract_id);
+      if (!ctx) {
+        ctx = loadSlaContext(trx, clock.contract_id, now);
+        contexts.set(clock.contract_id, ctx);
+      }
+      computed.push(computeClock(await ctx, clock, clock.events, now));
+    } catch {
+      parked.push(clock.id);
+    }
+  }
+  await storeComputed(trx, computed, now, true, new Map(clocks.map((c) => [c.id, c.signals])));
+  await parkClocks(trx, parked);
+  return { clocks: computed.length, errors: parked.length };
+}
+
+/** The old path, one clock at a time, each in a savepoint: used for a batch whose set-based write failed. */
+async function recomputeOneByOne(trx: Trx, clockIds: readonly string[], now: Date): Promise<SweepResult> {
+  const out: SweepResult = { clocks: 0, errors: 0 };
+  for (const id of clockIds) {
+    try {
+      await sql`SAVEPOINT clock`.execute(trx);
+      await recomputeClock(trx, id, now);
+      await sql`RELEASE SAVEPOINT clock`.execute(trx);
+      out.clocks++;
+    } catch {
+      await sql`ROLLBACK TO SAVEPOINT clock`.execute(trx);
+      await parkClocks(trx, [id]);
+      out.errors++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Lock a batch with `lock`, recompute it set-based; if the batch's writes
+ * fail, redo that batch one clock at a time so one bad clock is parked
+ * instead of failing the whole pass. Returns the batch's size.
+ */
+async function runBatch(db: Db, now: Date, contexts: ContextCache, lock: (trx: Trx) => Promise<string[]>, out: SweepResult): Promise<string[]> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const ids = await lock(trx);
+      const r = await recomputeLocked(trx, ids, now, contexts);
+      out.clocks += r.clocks;
+      out.errors += r.errors;
+      return ids;
+    });
+  } catch {
+    return db.transaction().execute(async (trx) => {
+      const ids = await lock(trx);
+      const r = await recomputeOneByOne(trx, ids, now);
+      out.clocks += r.clocks;
+      out.errors += r.errors;
+      return ids;
+    });
+  }
+}
+
+/** Options of {@link sweepDueClocks}. */
+export interface SweepOptions {
+  /**
+   * Batches in flight at once, each in its own transaction (SKIP LOCKED keeps
+   * them apart), so one batch is computed in Node while another is written by
+   * PostgreSQL. Default 2.
+   */
+  concurrency?: number | undefined;
+}
+
 /**
  * Recompute every clock whose next deadline is due, in bounded batches.
  * Concurrent sweepers skip each other's rows (SKIP LOCKED); a clock that
  * cannot be computed (e.g. a broken contract version) is parked, not retried forever.
  */
-export async function sweepDueClocks(db: Db, now: Date, batchSize = 1000): Promise<SweepResult> {
+export async function sweepDueClocks(db: Db, now: Date, batchSize = 1000, opts: SweepOptions = {}): Promise<SweepResult> {
   const out: SweepResult = { clocks: 0, errors: 0 };
+  const contexts: ContextCache = new Map();
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      const ids = await runBatch(db, now, contexts, (trx) => lockDueClockIds(trx, now, batchSize), out);
+      if (ids.length < batchSize) return;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, lane));
+  return out;
+}
+
+/**
+ * Recompute every open clock (after a working-calendar correction), in id
+ * order and batches of `batchSize`, each batch locked and written set-based
+ * like the sweep.
+ */
+export async function recomputeOpenClocks(db: Db, now: Date, batchSize = 500): Promise<SweepResult> {
+  const out: SweepResult = { clocks: 0, errors: 0 };
+  const contexts: ContextCache = new Map();
+  let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const n = await db.transaction().execute(async (trx) => {
-      const due = await sql<{ id: string }>`
-        SELECT id FROM sla_clocks WHERE next_deadline_at <= ${now}
-        ORDER BY next_deadline_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`.execute(trx);
-      for (const row of due.rows) {
-        try {
-          await sql`SAVEPOINT clock`.execute(trx);
-          await recomputeClock(trx, row.id, now);
-          await sql`RELEASE SAVEPOINT clock`.execute(trx);
-          out.clocks++;
-        } catch {
-          await sql`ROLLBACK TO SAVEPOINT clock`.execute(trx);
-          await trx.updateTable('sla_clocks').set({ next_deadline_at: null }).where('id', '=', row.id).execute();
-          out.errors++;
-        }
-      }
-      return due.rows.length;
-    });
-    if (n < batchSize) break;
+    const from = after;
+    const ids = await runBatch(db, now, contexts, (trx) => lockOpenClockIdsAfter(trx, from, batchSize), out);
+    if (ids.length === 0) break;
+    after = ids[ids.length - 1] ?? after;
   }
   return out;
 }

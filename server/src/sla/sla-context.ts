@@ -25,10 +25,20 @@ export interface SlaContext {
 
 const cache = new Map<string, SlaContext>();
 
-/** Load (or reuse) the SLA context of a contract at `now`. */
-export async function loadSlaContext(db: Db | Trx, contractId: string, now: Date): Promise<SlaContext> {
+/** What identifies a contract's context: its current version (and its time zone, for a version that names none). */
+export interface ContractHead {
+  current_version_id: string | null;
+  timezone: string;
+}
+
+/**
+ * Load (or reuse) the SLA context of a contract at `now`. `head`: the
+ * contract's current version as the caller has just read it (e.g. joined to
+ * the ticket it loaded), which saves reading it again.
+ */
+export async function loadSlaContext(db: Db | Trx, contractId: string, now: Date, head?: ContractHead): Promise<SlaContext> {
   // The version id is enough to find a cached context; the (large) definition is read only on a miss.
-  const head = await db.selectFrom('contracts').select(['current_version_id', 'timezone']).where('id', '=', contractId).executeTakeFirst();
+  head ??= await db.selectFrom('contracts').select(['current_version_id', 'timezone']).where('id', '=', contractId).executeTakeFirst();
   if (!head?.current_version_id) throw contractNotFound();
   const calendar = await loadWorkingCalendar(db, now);
   const key = `${head.current_version_id}|${calendar.version}`;

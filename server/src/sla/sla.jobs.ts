@@ -20,7 +20,7 @@ export const slaSweepJob = defineJob({
   },
 });
 
-/** Recompute every open clock (after a working-calendar correction). */
+/** Recompute every open clock (after a working-calendar correction), in set-based batches like the sweep. */
 export const recomputeAllClocksJob = defineJob({
   kind: 'sla.recomputeAll',
   version: 1,
@@ -28,16 +28,8 @@ export const recomputeAllClocksJob = defineJob({
   maxAttempts: 5,
   backoffSeconds: 30,
   async handler({ db, now }) {
-    const { recomputeClock } = await import('./sla-clock.service.ts');
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const ids = await db.selectFrom('sla_clocks').select('id').where('is_open', '=', true).where('id', '>', after).orderBy('id').limit(500).execute();
-      if (ids.length === 0) break;
-      await db.transaction().execute(async (trx) => {
-        for (const { id } of ids) await recomputeClock(trx, id, now);
-      });
-      after = ids[ids.length - 1]?.id ?? after;
-    }
+    const { recomputeOpenClocks } = await import('./sla-clock.service.ts');
+    await recomputeOpenClocks(db, now);
   },
 });
 

@@ -1,0 +1,82 @@
+/**
+ * Incident writes that merge what would otherwise be several statements
+ * (the hot path of every incident command).
+ */
+import { sql, type InsertQueryBuilder, type InsertResult, type Insertable, type QueryCreator, type RawBuilder, type Updateable } from 'kysely';
+import type { Trx } from '../db/database.ts';
+import type { Database, IncidentEventsTable, IncidentsTable } from '../db/schema.ts';
+
+/** The next incident number, `GZ{year of report}-{000123}`, drawn inside the INSERT that uses it. */
+export function incidentNumber(reportedAt: Date): RawBuilder<string> {
+  return sql<string>`(SELECT 'GZ' || ${reportedAt.toISOString().slice(0, 4)}::text || '-' || lpad(n, greatest(6, length(n)), '0')
+    FROM (SELECT nextval('incident_number_seq')::text AS n) s)`;
+}
+
+/** An incident's denormalised SLA columns. */
+export interface IncidentSlaColumns {
+  sla_next_deadline_at: string | null;
+  sla_due_at: string | null;
+  sla_breached: boolean;
+  sla_at_risk: boolean;
+}
+
+/**
+ * Update an incident if it still has `expectedVersion` (incrementing it), add
+ * its timeline event and its audit row (`audit`: audit.service `auditInsert`),
+ * in one statement. Undefined when the version did not match: the row and its
+ * event are then not written, and the caller must throw so the transaction
+ * rolls back (the audit row is inserted whatever the outcome).
+ */
+export async function updateWithEvent(
+  trx: Trx,
+  incidentId: string,
+  expectedVersion: number,
+  set: Updateable<IncidentsTable>,
+  event: Insertable<IncidentEventsTable>,
+  audit: (qc: QueryCreator<Database>) => InsertQueryBuilder<Database, 'audit_pending', InsertResult>,
+): Promise<{ version: number; status: string } | undefined> {
+  return trx
+    .with('a', audit)
+    .with('u', (qb) =>
+      qb
+        .updateTable('incidents')
+        .set({ ...set, version: sql`version + 1` })
+        .where('id', '=', incidentId)
+        .where('version', '=', expectedVersion)
+        .returning(['id', 'version', 'status']),
+    )
+    .with('ev', (qb) =>
+      qb
+        .insertInto('incident_events')
+        .columns(['incident_id', 'type', 'at', 'actor_user_id', 'actor_name', 'actor_role', 'data'])
+        .expression((eb) =>
+          eb
+            .selectFrom('u')
+            .select([
+              'u.id',
+              sql<string>`${event.type}::text`.as('type'),
+              sql<Date>`${event.at}::timestamptz`.as('at'),
+              sql<string | null>`${event.actor_user_id ?? null}::uuid`.as('actor_user_id'),
+              sql<string | null>`${event.actor_name ?? null}::text`.as('actor_name'),
+              sql<string | null>`${event.actor_role ?? null}::text`.as('actor_role'),
+              sql<string>`${event.data ?? '{}'}::jsonb`.as('data'),
+            ]),
+        ),
+    )
+    .selectFrom('u')
+    .select(['version', 'status'])
+    .executeTakeFirst();
+}
+
+/** Store the SLA columns of many incidents in one statement, skipping rows whose columns are unchanged. */
+export async function updateIncidentSlaColumns(trx: Trx, rows: readonly ({ id: string } & IncidentSlaColumns)[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    UPDATE incidents AS i SET sla_next_deadline_at = u.sla_next_deadline_at, sla_due_at = u.sla_due_at,
+      sla_breached = u.sla_breached, sla_at_risk = u.sla_at_risk
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS u(id uuid, sla_next_deadline_at timestamptz, sla_due_at timestamptz, sla_breached boolean, sla_at_risk boolean)
+    WHERE i.id = u.id
+      AND (i.sla_next_deadline_at, i.sla_due_at, i.sla_breached, i.sla_at_risk)
+        IS DISTINCT FROM (u.sla_next_deadline_at, u.sla_due_at, u.sla_breached, u.sla_at_risk)`.execute(trx);
+}
