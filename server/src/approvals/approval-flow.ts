@@ -66,15 +66,17 @@ export interface Decider {
 
 /**
  * Check that `decider` may decide now and return the role they decide in.
- * Refuses: approving one's own request, a role not in the current step, a
- * second decision by the same person in the same step, a request that is not pending.
+ * Refuses: approving one's own request (`requesterId`: the author, or every
+ * person the request is for), a role not in the current step, a second
+ * decision by the same person in the same step, a request that is not pending.
  */
-export function authorizeDecision(flow: ApprovalFlow, decisions: readonly ApprovalDecision[], round: number, requesterId: string, decider: Decider): Role {
+export function authorizeDecision(flow: ApprovalFlow, decisions: readonly ApprovalDecision[], round: number, requesterId: string | readonly string[], decider: Decider): Role {
   const state = evaluateFlow(flow, decisions, round);
   if (state.status !== 'pending' || !state.currentStep) {
     throw new AppError('APPROVAL_NOT_PENDING', state.status === 'approved' ? '该申请已审批通过，无需再审批' : '该申请已被退回，须申请人修改后重新提交');
   }
-  if (decider.userId === requesterId) throw new AppError('SELF_APPROVAL_FORBIDDEN', '不能审批自己提交的申请');
+  const requesters: readonly string[] = typeof requesterId === 'string' ? [requesterId] : requesterId;
+  if (requesters.includes(decider.userId)) throw new AppError('SELF_APPROVAL_FORBIDDEN', '不能审批自己提交的申请');
   const step = state.currentStep;
   const role = decider.roles.find((r) => state.waitingOnRoles.includes(r));
   if (!role) {
@@ -83,4 +85,41 @@ export function authorizeDecision(flow: ApprovalFlow, decisions: readonly Approv
     throw new AppError('FORBIDDEN', `当前审批环节「${step.name}」须由${step.roles.map((r) => `「${ROLES[r].label}」`).join('或')}审批，您的角色无权审批`);
   }
   return role;
+}
+
+/** How one step of a round stands. */
+export interface StepProgress {
+  step: ApprovalStep;
+  status: 'approved' | 'pending' | 'notReached' | 'rejected';
+  /** Approvals and the rejection recorded at this step in the round. */
+  decisions: ApprovalDecision[];
+  /** When the step began waiting: the submission, or the decision that completed the step before it. */
+  since: Date | null;
+}
+
+/**
+ * Every step of `round` with its status and the instant it began waiting
+ * (`submittedAt` for the first step). Pure, for detail views and inboxes.
+ */
+export function describeRound(flow: ApprovalFlow, decisions: readonly ApprovalDecision[], round: number, submittedAt: Date | null): StepProgress[] {
+  const state = evaluateFlow(flow, decisions, round);
+  const mine = decisions.filter((d) => d.round === round);
+  const out: StepProgress[] = [];
+  let since: Date | null = submittedAt;
+  let reached = true;
+  for (const step of flow.steps) {
+    const here = mine.filter((d) => d.stepKey === step.key);
+    const approvals = here.filter((d) => d.decision === 'approve');
+    const complete = step.mode === 'any' ? approvals.length > 0 : step.roles.every((r) => approvals.some((a) => a.role === r));
+    let status: StepProgress['status'];
+    if (!reached) status = 'notReached';
+    else if (here.some((d) => d.decision === 'reject')) status = 'rejected';
+    else if (complete) status = 'approved';
+    else status = state.status === 'pending' ? 'pending' : 'notReached';
+    out.push({ step, status, decisions: here, since: reached ? since : null });
+    if (status !== 'approved') reached = false;
+    const last = approvals.map((d) => d.at.getTime());
+    if (last.length > 0) since = new Date(Math.max(...last));
+  }
+  return out;
 }
