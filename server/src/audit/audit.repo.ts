@@ -27,3 +27,9 @@ export async function listAuditRows(db: Db, f: AuditFilter) {
   if (f.beforeSeq) q = q.where('seq', '<', f.beforeSeq);
   return q.execute();
 }
+
+/** When the oldest audit row still kept was written (null when there is none). */
+export async function oldestAuditAt(db: Db): Promise<Date | null> {
+  const row = await db.selectFrom('audit_log').select('occurred_at').orderBy('seq', 'asc').limit(1).executeTakeFirst();
+  return row ? new Date(row.occurred_at) : null;
+}

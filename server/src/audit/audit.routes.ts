@@ -1,6 +1,9 @@
 /**
- * Audit trail endpoints: list (auditors and agency administrators of the
- * contract; platform administrators for everything) and chain verification.
+ * Audit trail endpoints: list and Excel export (auditors and agency
+ * administrators of the contract; platform administrators for everything),
+ * and verification of the chain against the signed anchors (auditors,
+ * platform administrators). There is no endpoint that changes or deletes
+ * audit rows, and the database refuses it anyway (migration 0009).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,9 +11,13 @@ import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { AppError } from '../errors.ts';
 import { AUDIT_READERS } from '../auth/roles.ts';
 import { requireContractRoles } from '../contracts/contract-access.ts';
-import { listAuditRows } from './audit.repo.ts';
-import { verifyAuditChain } from './audit.service.ts';
+import { requireRecentAuth } from '../auth/reauth.ts';
+import { listAuditRows, oldestAuditAt, type AuditFilter } from './audit.repo.ts';
+import { verifyAuditWithAnchors } from './audit-anchor.ts';
+import { exportAuditXlsx } from './audit-export.ts';
 import { listMyMemberships } from '../orgs/user.service.ts';
+import type { Db } from '../db/database.ts';
+import type { Ctx } from '../shared/context.ts';
 
 const ZAuditRow = z.object({
   seq: z.string(),
@@ -30,24 +37,62 @@ const ZAuditRow = z.object({
   prevHash: z.string(),
 });
 
-const ZAuditQuery = z.object({
+const ZAuditFilter = z.object({
   contractId: z.string().uuid().optional().describe('合同 ID（平台管理员可省略以查看全部）'),
   action: z.string().max(100).optional().describe('动作前缀，如 contract.'),
-  entityType: z.string().max(50).optional(),
+  entityType: z.string().max(50).optional().describe('对象类型，如 user、incident'),
   actor: z.string().max(100).optional().describe('操作人姓名包含'),
   from: z.string().datetime({ offset: true }).optional(),
   to: z.string().datetime({ offset: true }).optional(),
+});
+
+const ZAuditQuery = ZAuditFilter.extend({
   beforeSeq: z.string().regex(/^\d+$/).optional().describe('分页：返回序号小于此值的记录'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
+const ZAnchorProblem = z.object({
+  kind: z.enum(['unreadable', 'forged', 'foreignKey', 'missingAnchor', 'truncated', 'rewritten']),
+  file: z.string(),
+  line: z.number(),
+  anchoredAt: z.string().nullable(),
+  lastSeq: z.string().nullable(),
+  message: z.string(),
+});
+
 const ZVerify = z.object({
-  ok: z.boolean(),
+  ok: z.boolean().describe('哈希链完整且与全部签名锚点一致'),
   rowsChecked: z.number(),
   lastSeq: z.string().nullable(),
   lastHash: z.string(),
-  problem: z.object({ kind: z.enum(['altered', 'removed', 'reordered']), seq: z.string(), id: z.string(), message: z.string() }).nullable(),
+  problem: z.object({ kind: z.enum(['altered', 'removed', 'reordered']), seq: z.string(), id: z.string(), message: z.string() }).nullable().describe('哈希链本身的第一个问题'),
+  anchors: z.object({
+    checked: z.number().describe('已校验的签名锚点数'),
+    latest: z.object({ anchoredAt: z.string(), lastSeq: z.string(), lastHash: z.string(), rowCount: z.string(), file: z.string() }).nullable(),
+    rowsAfterLatest: z.number().describe('最近锚点之后新增、尚未签名锚定的记录数'),
+    problem: ZAnchorProblem.nullable(),
+    warning: z.string().nullable(),
+  }),
+  retentionDays: z.number().describe('审计日志最短保留天数'),
+  oldestAt: z.string().nullable().describe('现存最早一条记录的时间'),
 });
+
+/** Who may read (and export) the audit trail of `contractId`, or all of it. */
+async function authorizeAuditRead(db: Db, ctx: Ctx, contractId: string | undefined): Promise<void> {
+  if (contractId) await requireContractRoles(db, ctx, contractId, AUDIT_READERS);
+  else if (!ctx.user.isPlatformAdmin) throw new AppError('FORBIDDEN', '请选择要查看审计日志的合同');
+}
+
+function filterOf(q: z.infer<typeof ZAuditFilter>): Omit<AuditFilter, 'limit' | 'beforeSeq'> {
+  return {
+    contractId: q.contractId,
+    action: q.action,
+    entityType: q.entityType,
+    actor: q.actor,
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+  };
+}
 
 /** Audit routes. */
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -64,19 +109,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const ctx = ctxOf(req);
-      const q = req.query;
-      if (q.contractId) await requireContractRoles(app.services.db, ctx, q.contractId, AUDIT_READERS);
-      else if (!ctx.user.isPlatformAdmin) throw new AppError('FORBIDDEN', '请选择要查看审计日志的合同');
-      const rows = await listAuditRows(app.services.db, {
-        contractId: q.contractId,
-        action: q.action,
-        entityType: q.entityType,
-        actor: q.actor,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
-        beforeSeq: q.beforeSeq,
-        limit: q.limit,
-      });
+      await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
+      const rows = await listAuditRows(app.services.db, { ...filterOf(req.query), beforeSeq: req.query.beforeSeq, limit: req.query.limit });
       return rows.map((r) => ({
         seq: String(r.seq),
         id: r.id,
@@ -97,11 +131,33 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  app.get(
+    '/api/audit/export.xlsx',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['审计'],
+        summary: '按筛选条件导出审计日志（Excel；需再次验证身份；导出本身记入审计日志）',
+        querystring: ZAuditFilter,
+      },
+    },
+    async (req, reply) => {
+      const ctx = ctxOf(req);
+      await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
+      requireRecentAuth(req);
+      const { buffer } = await exportAuditXlsx(app.services.db, ctx, filterOf(req.query));
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent('审计日志.xlsx')}`)
+        .send(buffer);
+    },
+  );
+
   app.post(
     '/api/audit/verify',
     {
       config: { access: 'user' },
-      schema: { tags: ['审计'], summary: '校验审计哈希链（审计员、平台管理员）', response: { 200: ZVerify, 403: ZErrorResponse } },
+      schema: { tags: ['审计'], summary: '校验审计哈希链及 SM2 签名锚点（审计员、平台管理员）', response: { 200: ZVerify, 403: ZErrorResponse } },
     },
     async (req) => {
       const ctx = ctxOf(req);
@@ -109,7 +165,18 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         const mine = await listMyMemberships(app.services.db, ctx.user.id);
         if (!mine.some((m) => m.role === 'auditor')) throw new AppError('FORBIDDEN', '只有审计员或平台管理员可以校验审计链');
       }
-      return verifyAuditChain(app.services.db);
+      const r = await verifyAuditWithAnchors(app.services.db, app.services.auditAnchors);
+      const oldest = await oldestAuditAt(app.services.db);
+      return {
+        ok: r.ok,
+        rowsChecked: r.chain.rowsChecked,
+        lastSeq: r.chain.lastSeq,
+        lastHash: r.chain.lastHash,
+        problem: r.chain.problem,
+        anchors: r.anchors,
+        retentionDays: app.services.auditRetentionDays,
+        oldestAt: oldest?.toISOString() ?? null,
+      };
     },
   );
 };

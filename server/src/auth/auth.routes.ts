@@ -1,89 +1,135 @@
 /**
- * Sign-in, sign-out and "who am I".
+ * Sign-in (password, then the second factor when needed), sign-out, "who am
+ * I", re-authentication before sensitive actions, and the account's own
+ * security: password change, open sessions, sign-in history, sign out everywhere.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
-import { signIn, signOut } from './auth.service.ts';
+import { AppError } from '../errors.ts';
+import type { Db } from '../db/database.ts';
+import {
+  changePassword,
+  completeSecondFactor,
+  listMySessions,
+  listMySignInEvents,
+  reauthenticate,
+  signIn,
+  signOut,
+  signOutEverywhere,
+  type AuthenticatedSession,
+  type SessionPolicy,
+  type SessionUser,
+} from './auth.service.ts';
+import { hasTwoFactor, isTwoFactorRequired } from './two-factor.service.ts';
 import { listMyMemberships } from '../orgs/user.service.ts';
-import { ROLE_KEYS } from './roles.ts';
+import { REAUTH_MAX_AGE_MINUTES } from './reauth.ts';
+import { ZMe, ZPasswordChangeBody, ZReauthBody, ZSecondFactorCode, ZSession, ZSignInBody, ZSignInEvent, ZSignInResult, type TMe } from './auth.schema.ts';
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = 'yunwei_session';
 
-const ZMe = z.object({
-  id: z.string(),
-  username: z.string(),
-  displayName: z.string(),
-  organisationName: z.string().nullable(),
-  isPlatformAdmin: z.boolean(),
-  lastSignInAt: z.string().nullable().describe('上一次登录时间'),
-  lastSignInIp: z.string().nullable(),
-  memberships: z.array(z.object({ contractId: z.string(), contractCode: z.string(), contractName: z.string(), role: z.enum(ROLE_KEYS) })),
-});
+/** Set the session cookie (httpOnly, SameSite=Strict, Secure behind TLS). */
+export function setSessionCookie(reply: FastifyReply, token: string, opts: { cookieSecure: boolean; maxSeconds: number }): void {
+  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: opts.cookieSecure, path: '/', maxAge: opts.maxSeconds });
+}
+
+/** The `me` document of a signed-in user. */
+export async function presentMe(db: Db, user: SessionUser, policy: SessionPolicy): Promise<TMe> {
+  const [memberships, twoFactorEnabled, twoFactorRequired] = await Promise.all([
+    listMyMemberships(db, user.id),
+    hasTwoFactor(db, user.id),
+    isTwoFactorRequired(db, user, policy.twoFactor),
+  ]);
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    organisationName: user.organisationName,
+    isPlatformAdmin: user.isPlatformAdmin,
+    lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
+    lastSignInIp: user.lastSignInIp,
+    twoFactorEnabled,
+    twoFactorRequired,
+    memberships,
+  };
+}
+
+/** The session behind the request in any stage (routes with access `signingIn`). */
+export function authSessionOf(req: FastifyRequest): AuthenticatedSession {
+  if (!req.authSession) throw new AppError('UNAUTHENTICATED', '未登录或登录已过期，请重新登录');
+  return req.authSession;
+}
+
+/** Per (address, username or session) limit for the sign-in steps. */
+function signInRateLimit(max: () => number) {
+  return {
+    max,
+    timeWindow: '1 minute',
+    keyGenerator: (req: FastifyRequest) => {
+      const body = req.body as { username?: unknown } | undefined;
+      return `${req.ip}|${typeof body?.username === 'string' ? body.username.toLowerCase() : (req.authSession?.user.id ?? '')}`;
+    },
+  };
+}
 
 /** Authentication routes. */
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
+  const cookieOpts = () => ({ cookieSecure: app.services.cookieSecure, maxSeconds: app.services.sessionPolicy.maxHours * 3600 });
+
   app.post(
     '/api/auth/login',
     {
-      config: {
-        access: 'public',
-        rateLimit: {
-          max: () => app.services.signInPerMinute,
-          timeWindow: '1 minute',
-          keyGenerator: (req) => {
-            const body = req.body as { username?: unknown } | undefined;
-            return `${req.ip}|${typeof body?.username === 'string' ? body.username.toLowerCase() : ''}`;
-          },
-        },
-      },
+      config: { access: 'public', rateLimit: signInRateLimit(() => app.services.signInPerMinute) },
       schema: {
         tags: ['登录'],
-        summary: '用户名密码登录',
+        summary: '用户名密码登录（第一步）；需要双因素验证时返回 stage=secondFactor 或 enrolment',
         security: [],
-        body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
-        response: { 200: ZMe, 401: ZErrorResponse, 403: ZErrorResponse },
+        body: ZSignInBody,
+        response: { 200: ZSignInResult, 401: ZErrorResponse, 403: ZErrorResponse },
       },
     },
     async (req, reply) => {
-      const { db, sessionPolicy, cookieSecure } = app.services;
-      const { token, user } = await signIn(
-        db,
-        { username: req.body.username, password: req.body.password, clientIp: req.ip, userAgent: req.headers['user-agent'] ?? null },
-        sessionPolicy,
-        new Date(),
-      );
-      reply.setCookie(SESSION_COOKIE, token, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: cookieSecure,
-        path: '/',
-        maxAge: sessionPolicy.maxHours * 3600,
-      });
-      const memberships = await listMyMemberships(db, user.id);
-      return {
-        id: user.id,
-        username: user.username,
-        displayName: user.displayName,
-        organisationName: user.organisationName,
-        isPlatformAdmin: user.isPlatformAdmin,
-        lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
-        lastSignInIp: user.lastSignInIp,
-        memberships,
-      };
+      const { db, sessionPolicy } = app.services;
+      const r = await signIn(db, { username: req.body.username, password: req.body.password, clientIp: req.ip, userAgent: req.headers['user-agent'] ?? null }, sessionPolicy, new Date());
+      if (r.stage === 'complete') {
+        setSessionCookie(reply, r.token, cookieOpts());
+        return { stage: 'complete' as const, ...(await presentMe(db, r.user, sessionPolicy)) };
+      }
+      // a short-lived cookie for the second step only
+      setSessionCookie(reply, r.token, { ...cookieOpts(), maxSeconds: 15 * 60 });
+      return { stage: r.stage, username: r.user.username, displayName: r.user.displayName };
+    },
+  );
+
+  app.post(
+    '/api/auth/login/second-factor',
+    {
+      config: { access: 'signingIn', rateLimit: signInRateLimit(() => app.services.signInPerMinute) },
+      schema: {
+        tags: ['登录'],
+        summary: '登录第二步：输入验证器中的动态验证码或一个恢复码',
+        body: z.object({ code: ZSecondFactorCode }),
+        response: { 200: ZSignInResult, 401: ZErrorResponse, 403: ZErrorResponse, 409: ZErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const { db, sessionPolicy } = app.services;
+      const r = await completeSecondFactor(db, authSessionOf(req), req.body.code, { clientIp: req.ip, userAgent: req.headers['user-agent'] ?? null }, sessionPolicy, new Date());
+      setSessionCookie(reply, r.token, cookieOpts());
+      return { stage: 'complete' as const, ...(await presentMe(db, r.user, sessionPolicy)) };
     },
   );
 
   app.post(
     '/api/auth/logout',
     {
-      config: { access: 'user' },
-      schema: { tags: ['登录'], summary: '退出登录', response: { 200: z.object({ ok: z.literal(true) }) } },
+      config: { access: 'signingIn' },
+      schema: { tags: ['登录'], summary: '退出登录（也可放弃未完成的登录）', response: { 200: z.object({ ok: z.literal(true) }) } },
     },
     async (req, reply) => {
-      const ctx = ctxOf(req);
-      await signOut(app.services.db, ctx.user, ctx.clientIp, ctx.now);
+      await signOut(app.services.db, authSessionOf(req).user, req.ip, new Date());
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true as const };
     },
@@ -95,19 +141,81 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'user' },
       schema: { tags: ['登录'], summary: '当前用户及其在各合同中的角色', response: { 200: ZMe, 401: ZErrorResponse } },
     },
+    async (req) => presentMe(app.services.db, ctxOf(req).user, app.services.sessionPolicy),
+  );
+
+  app.post(
+    '/api/auth/reauth',
+    {
+      config: { access: 'user', rateLimit: signInRateLimit(() => app.services.signInPerMinute) },
+      schema: {
+        tags: ['登录'],
+        summary: `再次验证身份（密码；已启用双因素验证的还需动态验证码或恢复码），此后 ${REAUTH_MAX_AGE_MINUTES} 分钟内可执行敏感操作`,
+        body: ZReauthBody,
+        response: { 200: z.object({ reauthenticatedAt: z.string(), validMinutes: z.number() }), 401: ZErrorResponse, 403: ZErrorResponse },
+      },
+    },
     async (req) => {
       const ctx = ctxOf(req);
-      const memberships = await listMyMemberships(app.services.db, ctx.user.id);
-      return {
-        id: ctx.user.id,
-        username: ctx.user.username,
-        displayName: ctx.user.displayName,
-        organisationName: ctx.user.organisationName,
-        isPlatformAdmin: ctx.user.isPlatformAdmin,
-        lastSignInAt: ctx.user.lastSignInAt?.toISOString() ?? null,
-        lastSignInIp: ctx.user.lastSignInIp,
-        memberships,
-      };
+      const at = await reauthenticate(app.services.db, ctx.user, req.body, ctx.clientIp, app.services.sessionPolicy, ctx.now);
+      return { reauthenticatedAt: at.toISOString(), validMinutes: REAUTH_MAX_AGE_MINUTES };
     },
+  );
+
+  app.post(
+    '/api/auth/password',
+    {
+      config: { access: 'user', rateLimit: signInRateLimit(() => app.services.signInPerMinute) },
+      schema: {
+        tags: ['账号安全'],
+        summary: '修改密码（需当前密码）；其他设备上的登录随之失效',
+        body: ZPasswordChangeBody,
+        response: { 200: z.object({ otherSessionsEnded: z.number() }), 400: ZErrorResponse, 401: ZErrorResponse, 403: ZErrorResponse },
+      },
+    },
+    async (req) => {
+      const ctx = ctxOf(req);
+      return changePassword(app.services.db, ctx.user, req.body, ctx.clientIp, app.services.sessionPolicy, ctx.now);
+    },
+  );
+
+  app.get(
+    '/api/auth/sessions',
+    {
+      config: { access: 'user' },
+      schema: { tags: ['账号安全'], summary: '我当前有效的登录会话', response: { 200: z.array(ZSession) } },
+    },
+    async (req) => {
+      const ctx = ctxOf(req);
+      return listMySessions(app.services.db, ctx.user, ctx.now);
+    },
+  );
+
+  app.post(
+    '/api/auth/sign-out-everywhere',
+    {
+      config: { access: 'user' },
+      schema: { tags: ['账号安全'], summary: '退出所有设备（含当前设备）上的登录', response: { 200: z.object({ sessionsEnded: z.number() }) } },
+    },
+    async (req, reply) => {
+      const ctx = ctxOf(req);
+      const sessionsEnded = await signOutEverywhere(app.services.db, ctx.user, ctx.clientIp, ctx.now);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { sessionsEnded };
+    },
+  );
+
+  app.get(
+    '/api/auth/sign-ins',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['账号安全'],
+        summary: '我最近的登录记录（成功、失败、锁定），来自审计日志',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+        response: { 200: z.array(ZSignInEvent) },
+      },
+    },
+    async (req) => listMySignInEvents(app.services.db, ctxOf(req).user.id, req.query.limit),
   );
 };

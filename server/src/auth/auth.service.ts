@@ -1,14 +1,25 @@
 /**
- * Sign-in, sessions and sign-out. Sessions are random tokens held in an
- * httpOnly cookie; only their SM3 digest is stored.
+ * Sign-in, sessions, re-authentication and sign-out. Sessions are random
+ * tokens held in an httpOnly cookie; only their SM3 digest is stored.
+ *
+ * Sign-in is one or two steps: the password opens either a complete session,
+ * or (when the user has TOTP, or must enrol it) a short partial session that
+ * only the second factor or the enrolment can complete. Failures of either
+ * step count towards the lockout.
  */
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { randomToken, sm3Hex } from '../shared/crypto.ts';
+import { sm3Hex } from '../shared/crypto.ts';
+import { randomToken } from '../shared/crypto.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
-import { hashPassword, verifyPassword } from './password.ts';
+import type { TwoFactorPolicy } from '../config.ts';
+import { assertPasswordPolicy, hashPassword, verifyPassword } from './password.ts';
+import { completeSignIn, registerFailure, revokeUserSessions, startSession, type SessionStage } from './session.ts';
+import { checkSecondFactor, hasTwoFactor, isTwoFactorRequired, notifyReplayedCode, secondFactorMessage } from './two-factor.service.ts';
 
-/** Session policy, from config. */
+export type { SessionStage } from './session.ts';
+
+/** Session and sign-in policy, from config. */
 export interface SessionPolicy {
   idleMinutes: number;
   maxHours: number;
@@ -16,6 +27,8 @@ export interface SessionPolicy {
   maxFailedAttempts: number;
   /** Lock duration in minutes. */
   lockMinutes: number;
+  /** Who must sign in with a second factor. */
+  twoFactor: TwoFactorPolicy;
 }
 
 /** The signed-in user as the HTTP layer sees it. */
@@ -31,6 +44,27 @@ export interface SessionUser {
   lastSignInIp: string | null;
 }
 
+/** A session resolved from its token: the user, the stage and the last re-authentication. */
+export interface AuthenticatedSession {
+  user: SessionUser;
+  stage: SessionStage;
+  reauthenticatedAt: Date | null;
+}
+
+/** Where the caller is, for audit rows and new sessions. */
+export interface ClientInfo {
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
+/** Result of the password step. */
+export interface SignInResult {
+  token: string;
+  stage: SessionStage;
+  /** For a complete sign-in, `lastSignInAt`/`lastSignInIp` are the previous sign-in. */
+  user: SessionUser;
+}
+
 /** A real argon2 hash of a random secret, so unknown usernames cost the same time as wrong passwords. */
 let dummyHash: Promise<string> | null = null;
 function getDummyHash(): Promise<string> {
@@ -38,13 +72,17 @@ function getDummyHash(): Promise<string> {
   return dummyHash;
 }
 
-/** Sign in with username and password; returns a new session token. */
-export async function signIn(
-  db: Db,
-  input: { username: string; password: string; clientIp: string | null; userAgent: string | null },
-  policy: SessionPolicy,
-  now: Date,
-): Promise<{ token: string; user: SessionUser }> {
+function lockedError(lockedUntil: Date, now: Date): AppError {
+  const mins = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 60000));
+  return new AppError('ACCOUNT_LOCKED', `登录失败次数过多，账号已锁定，请 ${mins} 分钟后再试`);
+}
+
+/**
+ * The password step. Returns a session token and its stage: `complete`, or
+ * `secondFactor` (TOTP enrolled) or `enrolment` (the policy requires a
+ * second factor the user has not set up yet).
+ */
+export async function signIn(db: Db, input: { username: string; password: string } & ClientInfo, policy: SessionPolicy, now: Date): Promise<SignInResult> {
   const user = await db
     .selectFrom('users')
     .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
@@ -54,7 +92,6 @@ export async function signIn(
       'users.display_name',
       'users.password_hash',
       'users.status',
-      'users.failed_attempts',
       'users.locked_until',
       'users.is_platform_admin',
       'users.organisation_id',
@@ -77,68 +114,76 @@ export async function signIn(
     await db.transaction().execute((trx) =>
       recordAudit(trx, actor, { action: 'auth.signInRefused', entityType: 'user', entityId: user.id, contractId: null, after: { reason: 'locked' } }, now),
     );
-    const mins = Math.ceil((new Date(user.locked_until).getTime() - now.getTime()) / 60000);
-    throw new AppError('ACCOUNT_DISABLED', `登录失败次数过多，账号已锁定，请 ${mins} 分钟后再试`);
+    throw lockedError(new Date(user.locked_until), now);
   }
   const passwordOk = await verifyPassword(user.password_hash, input.password);
   if (!passwordOk) {
-    const attempts = user.failed_attempts + 1;
-    const lock = attempts >= policy.maxFailedAttempts;
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('users')
-        .set({ failed_attempts: lock ? 0 : attempts, locked_until: lock ? new Date(now.getTime() + policy.lockMinutes * 60000) : null })
-        .where('id', '=', user.id)
-        .execute();
-      await recordAudit(trx, actor, { action: lock ? 'auth.accountLocked' : 'auth.signInFailed', entityType: 'user', entityId: user.id, contractId: null, after: { attempts } }, now);
-    });
-    if (lock) throw new AppError('ACCOUNT_DISABLED', `登录失败次数过多，账号已锁定 ${policy.lockMinutes} 分钟`);
+    const locked = await registerFailure(db, user.id, actor, 'auth.signInFailed', { reason: 'wrongPassword' }, policy, now);
+    if (locked) throw new AppError('ACCOUNT_LOCKED', `登录失败次数过多（连续 ${policy.maxFailedAttempts} 次），账号已锁定 ${policy.lockMinutes} 分钟`);
     throw new AppError('INVALID_CREDENTIALS', '用户名或密码不正确');
   }
   if (user.status !== 'active') {
+    await db.transaction().execute((trx) =>
+      recordAudit(trx, actor, { action: 'auth.signInRefused', entityType: 'user', entityId: user.id, contractId: null, after: { reason: 'disabled' } }, now),
+    );
     throw new AppError('ACCOUNT_DISABLED', '该账号已停用，请联系管理员');
   }
-  const token = randomToken();
-  const session = await db.transaction().execute(async (trx) => {
-    const s = await trx
-      .insertInto('sessions')
-      .values({
-        token_hash: sm3Hex(token),
-        user_id: user.id,
-        last_seen_at: now,
-        expires_at: new Date(now.getTime() + policy.maxHours * 3600_000),
-        client_ip: input.clientIp,
-        user_agent: input.userAgent?.slice(0, 300) ?? null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .updateTable('users')
-      .set({ failed_attempts: 0, locked_until: null, last_sign_in_at: now, last_sign_in_ip: input.clientIp })
-      .where('id', '=', user.id)
-      .execute();
-    await recordAudit(trx, actor, { action: 'auth.signIn', entityType: 'session', entityId: s.id, contractId: null }, now);
-    return s;
+  const client: ClientInfo = { clientIp: input.clientIp, userAgent: input.userAgent };
+  const sessionUser = (sessionId: string): SessionUser => ({
+    id: user.id,
+    username: user.username,
+    displayName: user.display_name,
+    organisationId: user.organisation_id,
+    organisationName: user.organisation_name,
+    isPlatformAdmin: user.is_platform_admin,
+    sessionId,
+    lastSignInAt: user.last_sign_in_at ? new Date(user.last_sign_in_at) : null,
+    lastSignInIp: user.last_sign_in_ip,
   });
-  return {
-    token,
-    user: {
-      id: user.id,
-      username: user.username,
-      displayName: user.display_name,
-      organisationId: user.organisation_id,
-      organisationName: user.organisation_name,
-      isPlatformAdmin: user.is_platform_admin,
-      sessionId: session.id,
-      // the previous sign-in, shown to the user at sign-in
-      lastSignInAt: user.last_sign_in_at ? new Date(user.last_sign_in_at) : null,
-      lastSignInIp: user.last_sign_in_ip,
-    },
-  };
+
+  const enrolled = await hasTwoFactor(db, user.id);
+  const stage: SessionStage = enrolled
+    ? 'secondFactor'
+    : (await isTwoFactorRequired(db, { id: user.id, isPlatformAdmin: user.is_platform_admin }, policy.twoFactor))
+      ? 'enrolment'
+      : 'complete';
+  if (stage === 'complete') {
+    const done = await db.transaction().execute((trx) => completeSignIn(trx, user.id, null, 'password', client, policy, now));
+    return { token: done.token, stage, user: done.user };
+  }
+  // The failure counter is left as it is: it is reset only when the second step succeeds.
+  const partial = await db.transaction().execute((trx) => startSession(trx, user.id, stage, client, policy, now));
+  return { token: partial.token, stage, user: sessionUser(partial.sessionId) };
 }
 
-/** Resolve a session token to its user, enforcing idle and absolute timeouts. */
-export async function authenticate(db: Db, token: string, policy: SessionPolicy, now: Date): Promise<SessionUser | null> {
+/**
+ * The second step: a TOTP code or a recovery code for a session waiting in
+ * the `secondFactor` stage. Returns a new token for a complete session.
+ */
+export async function completeSecondFactor(db: Db, session: AuthenticatedSession, code: string, client: ClientInfo, policy: SessionPolicy, now: Date): Promise<{ token: string; user: SessionUser }> {
+  if (session.stage !== 'secondFactor') throw new AppError('TWO_FACTOR_STATE', '当前登录不需要输入动态验证码');
+  const userId = session.user.id;
+  const actor: AuditActor = { userId, name: session.user.displayName, role: null, clientIp: client.clientIp };
+  const lock = await db.selectFrom('users').select('locked_until').where('id', '=', userId).executeTakeFirstOrThrow();
+  if (lock.locked_until && new Date(lock.locked_until) > now) throw lockedError(new Date(lock.locked_until), now);
+
+  const outcome = await db.transaction().execute(async (trx) => {
+    const check = await checkSecondFactor(trx, userId, code, now);
+    if (!check.ok) return { check, done: null };
+    const method = check.method === 'totp' ? 'password+totp' : 'password+recoveryCode';
+    const done = await completeSignIn(trx, userId, session.user.sessionId, method, client, policy, now, check.recoveryCodesLeft === null ? {} : { recoveryCodesLeft: check.recoveryCodesLeft });
+    return { check, done };
+  });
+  if (outcome.done) return outcome.done;
+  const reason = outcome.check.ok ? 'wrong' : outcome.check.reason;
+  if (reason === 'replayed') await notifyReplayedCode(db, userId, now);
+  const locked = await registerFailure(db, userId, actor, reason === 'replayed' ? 'auth.secondFactorReplayed' : 'auth.secondFactorFailed', { reason }, policy, now);
+  if (locked) throw new AppError('ACCOUNT_LOCKED', `验证失败次数过多（连续 ${policy.maxFailedAttempts} 次），账号已锁定 ${policy.lockMinutes} 分钟`);
+  throw new AppError('SECOND_FACTOR_INVALID', secondFactorMessage(reason));
+}
+
+/** Resolve a session token to its session, enforcing idle and absolute timeouts. */
+export async function authenticate(db: Db, token: string, policy: SessionPolicy, now: Date): Promise<AuthenticatedSession | null> {
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -148,6 +193,8 @@ export async function authenticate(db: Db, token: string, policy: SessionPolicy,
       'sessions.last_seen_at',
       'sessions.expires_at',
       'sessions.revoked_at',
+      'sessions.stage',
+      'sessions.reauthenticated_at',
       'users.id',
       'users.username',
       'users.display_name',
@@ -168,22 +215,146 @@ export async function authenticate(db: Db, token: string, policy: SessionPolicy,
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.session_id).execute();
   }
   return {
-    id: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    organisationId: row.organisation_id,
-    organisationName: row.organisation_name,
-    isPlatformAdmin: row.is_platform_admin,
-    sessionId: row.session_id,
-    lastSignInAt: row.last_sign_in_at ? new Date(row.last_sign_in_at) : null,
-    lastSignInIp: row.last_sign_in_ip,
+    user: {
+      id: row.id,
+      username: row.username,
+      displayName: row.display_name,
+      organisationId: row.organisation_id,
+      organisationName: row.organisation_name,
+      isPlatformAdmin: row.is_platform_admin,
+      sessionId: row.session_id,
+      lastSignInAt: row.last_sign_in_at ? new Date(row.last_sign_in_at) : null,
+      lastSignInIp: row.last_sign_in_ip,
+    },
+    stage: row.stage,
+    reauthenticatedAt: row.reauthenticated_at ? new Date(row.reauthenticated_at) : null,
   };
 }
 
-/** Revoke the current session. */
+/** Revoke the current session (any stage). */
 export async function signOut(db: Db, user: SessionUser, clientIp: string | null, now: Date): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('sessions').set({ revoked_at: now }).where('id', '=', user.sessionId).execute();
-    await recordAudit(trx, { userId: user.id, name: user.displayName, role: null, clientIp }, { action: 'auth.signOut', entityType: 'session', entityId: user.sessionId, contractId: null }, now);
+    await recordAudit(trx, { userId: user.id, name: user.displayName, role: null, clientIp }, { action: 'auth.signOut', entityType: 'user', entityId: user.id, contractId: null, after: { sessionId: user.sessionId } }, now);
+  });
+}
+
+/** Sign out everywhere: every session of the caller ends, this one included. Audited with the count. */
+export async function signOutEverywhere(db: Db, user: SessionUser, clientIp: string | null, now: Date): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const n = await revokeUserSessions(trx, user.id, now);
+    await recordAudit(trx, { userId: user.id, name: user.displayName, role: null, clientIp }, { action: 'auth.signOutEverywhere', entityType: 'user', entityId: user.id, contractId: null, after: { sessionsEnded: n } }, now);
+    return n;
+  });
+}
+
+/**
+ * Step-up: confirm identity again (password, plus a TOTP or recovery code
+ * when the user has a second factor). Marks the session as recently
+ * authenticated; failures count towards the lockout.
+ */
+export async function reauthenticate(db: Db, user: SessionUser, input: { password: string; code?: string | undefined }, clientIp: string | null, policy: SessionPolicy, now: Date): Promise<Date> {
+  const actor: AuditActor = { userId: user.id, name: user.displayName, role: null, clientIp };
+  const row = await db.selectFrom('users').select(['password_hash', 'locked_until']).where('id', '=', user.id).executeTakeFirstOrThrow();
+  if (row.locked_until && new Date(row.locked_until) > now) throw lockedError(new Date(row.locked_until), now);
+  if (!(await verifyPassword(row.password_hash, input.password))) {
+    const locked = await registerFailure(db, user.id, actor, 'auth.reauthFailed', { reason: 'wrongPassword' }, policy, now);
+    if (locked) throw new AppError('ACCOUNT_LOCKED', `验证失败次数过多（连续 ${policy.maxFailedAttempts} 次），账号已锁定 ${policy.lockMinutes} 分钟`);
+    throw new AppError('INVALID_CREDENTIALS', '密码不正确');
+  }
+  const enrolled = await hasTwoFactor(db, user.id);
+  if (enrolled && !input.code?.trim()) throw new AppError('SECOND_FACTOR_INVALID', '您已启用双因素验证：请同时输入验证器中的 6 位动态验证码（或一个恢复码）');
+  const outcome = await db.transaction().execute(async (trx) => {
+    let method: 'password' | 'password+totp' | 'password+recoveryCode' = 'password';
+    if (enrolled) {
+      const check = await checkSecondFactor(trx, user.id, input.code ?? '', now);
+      if (!check.ok) return check;
+      method = check.method === 'totp' ? 'password+totp' : 'password+recoveryCode';
+    }
+    await trx.updateTable('sessions').set({ reauthenticated_at: now }).where('id', '=', user.sessionId).execute();
+    await trx.updateTable('users').set({ failed_attempts: 0 }).where('id', '=', user.id).execute();
+    await recordAudit(trx, actor, { action: 'auth.reauthenticated', entityType: 'user', entityId: user.id, contractId: null, after: { sessionId: user.sessionId, method } }, now);
+    return null;
+  });
+  if (outcome === null) return now;
+  const reason = outcome.ok ? 'wrong' : outcome.reason;
+  if (reason === 'replayed') await notifyReplayedCode(db, user.id, now);
+  const locked = await registerFailure(db, user.id, actor, 'auth.reauthFailed', { reason: reason === 'replayed' ? 'replayedCode' : 'wrongCode' }, policy, now);
+  if (locked) throw new AppError('ACCOUNT_LOCKED', `验证失败次数过多（连续 ${policy.maxFailedAttempts} 次），账号已锁定 ${policy.lockMinutes} 分钟`);
+  throw new AppError('SECOND_FACTOR_INVALID', secondFactorMessage(reason));
+}
+
+/**
+ * Change one's own password (the current one is required). The new one must
+ * meet the policy, differ from the current one and not contain the username.
+ * Every other session of the user ends. Audited.
+ */
+export async function changePassword(db: Db, user: SessionUser, input: { currentPassword: string; newPassword: string }, clientIp: string | null, policy: SessionPolicy, now: Date): Promise<{ otherSessionsEnded: number }> {
+  const actor: AuditActor = { userId: user.id, name: user.displayName, role: null, clientIp };
+  const row = await db.selectFrom('users').select(['password_hash', 'locked_until']).where('id', '=', user.id).executeTakeFirstOrThrow();
+  if (row.locked_until && new Date(row.locked_until) > now) throw lockedError(new Date(row.locked_until), now);
+  if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
+    const locked = await registerFailure(db, user.id, actor, 'auth.passwordChangeFailed', { reason: 'wrongPassword' }, policy, now);
+    if (locked) throw new AppError('ACCOUNT_LOCKED', `验证失败次数过多（连续 ${policy.maxFailedAttempts} 次），账号已锁定 ${policy.lockMinutes} 分钟`);
+    throw new AppError('INVALID_CREDENTIALS', '当前密码不正确');
+  }
+  assertPasswordPolicy(input.newPassword);
+  if (input.newPassword === input.currentPassword) throw new AppError('PASSWORD_POLICY', '新密码不能与当前密码相同');
+  if (input.newPassword.toLowerCase().includes(user.username.toLowerCase())) throw new AppError('PASSWORD_POLICY', '新密码不能包含用户名');
+  const hash = await hashPassword(input.newPassword);
+  return db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: hash, failed_attempts: 0 }).where('id', '=', user.id).execute();
+    const otherSessionsEnded = await revokeUserSessions(trx, user.id, now, user.sessionId);
+    await recordAudit(trx, actor, { action: 'auth.passwordChanged', entityType: 'user', entityId: user.id, contractId: null, after: { otherSessionsEnded } }, now);
+    return { otherSessionsEnded };
+  });
+}
+
+/** The caller's open sessions (complete ones), newest first. */
+export async function listMySessions(db: Db, user: SessionUser, now: Date) {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['id', 'created_at', 'last_seen_at', 'expires_at', 'client_ip', 'user_agent'])
+    .where('user_id', '=', user.id)
+    .where('revoked_at', 'is', null)
+    .where('stage', '=', 'complete')
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .limit(50)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: new Date(r.created_at).toISOString(),
+    lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    expiresAt: new Date(r.expires_at).toISOString(),
+    clientIp: r.client_ip,
+    userAgent: r.user_agent,
+    current: r.id === user.sessionId,
+  }));
+}
+
+/** Sign-in events shown on the account page. */
+export const SIGN_IN_EVENTS = ['auth.signIn', 'auth.signInFailed', 'auth.signInRefused', 'auth.accountLocked', 'auth.secondFactorFailed', 'auth.secondFactorReplayed', 'auth.signOutEverywhere', 'auth.passwordChanged'] as const;
+
+/** The caller's recent sign-in events (from the audit trail), newest first. */
+export async function listMySignInEvents(db: Db, userId: string, limit: number) {
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'occurred_at', 'action', 'client_ip', 'after'])
+    .where('entity_type', '=', 'user')
+    .where('entity_id', '=', userId)
+    .where('action', 'in', [...SIGN_IN_EVENTS])
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => {
+    const after = r.after as { method?: unknown } | null;
+    return {
+      seq: String(r.seq),
+      occurredAt: new Date(r.occurred_at).toISOString(),
+      action: r.action,
+      clientIp: r.client_ip,
+      method: typeof after?.method === 'string' ? after.method : null,
+    };
   });
 }

@@ -38,3 +38,6 @@ export const MEMBERSHIP_MANAGERS: readonly Role[] = ['agencyAdmin'];
 
 /** Roles that may import a new version of an existing contract. */
 export const CONTRACT_EDITORS: readonly Role[] = ['agencyAdmin'];
+
+/** Contract roles that must sign in with a second factor under the "privileged" policy (besides platform administrators). */
+export const TWO_FACTOR_ROLES: readonly Role[] = ['agencyAdmin', 'auditor'];

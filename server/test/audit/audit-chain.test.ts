@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { sql } from 'kysely';
 import { isolatedDb } from '../helpers/db.ts';
 import { buildContract, buildUser } from '../helpers/factories.ts';
@@ -10,7 +12,26 @@ import { GENESIS_HASH, recordAudit, SYSTEM_ACTOR, verifyAuditChain } from '../..
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'yunwei.mjs');
 
 function runVerifyCli(url: string) {
-  return spawnSync(process.execPath, [CLI, 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
+  // a data directory of its own: no anchor key or anchors of another installation
+  const dataDir = mkdtempSync(join(tmpdir(), 'yunwei-verify-'));
+  try {
+    return spawnSync(process.execPath, [CLI, 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: url, YUNWEI_DATA_DIR: dataDir }, encoding: 'utf8' });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Run tampering SQL as someone with superuser access to the database would:
+ * the append-only trigger (migration 0009) must be switched off first.
+ */
+async function tamper(db: Parameters<typeof verifyAuditChain>[0], statement: ReturnType<typeof sql>): Promise<void> {
+  await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete`.execute(db);
+  try {
+    await statement.execute(db);
+  } finally {
+    await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update_delete`.execute(db);
+  }
 }
 
 test('every change writes a chained audit row; verify passes on an intact chain', async () => {
@@ -41,7 +62,7 @@ test('altering one audit row makes verify fail and name that row (library and CL
     const c = await buildContract(iso.db);
     for (let i = 0; i < 3; i++) await buildUser(iso.db, { contractId: c.id, roles: ['readOnly'] });
     const target = await iso.db.selectFrom('audit_log').select(['seq', 'id']).where('action', '=', 'user.created').orderBy('seq').offset(1).limit(1).executeTakeFirstOrThrow();
-    await sql`UPDATE audit_log SET after = jsonb_set(after, '{displayName}', '"篡改者"') WHERE seq = ${target.seq}`.execute(iso.db);
+    await tamper(iso.db, sql`UPDATE audit_log SET after = jsonb_set(after, '{displayName}', '"篡改者"') WHERE seq = ${target.seq}`);
     const r = await verifyAuditChain(iso.db);
     assert.equal(r.ok, false);
     assert.equal(r.problem?.kind, 'altered');
@@ -64,7 +85,7 @@ test('removing a row is detected at the gap', async () => {
     await iso.db.transaction().execute(async (trx) => {
       for (let i = 0; i < 4; i++) await recordAudit(trx, SYSTEM_ACTOR, { action: 'test.event', entityType: 'test', entityId: String(i), contractId: null, after: { i } }, new Date());
     });
-    await sql`DELETE FROM audit_log WHERE seq = 3`.execute(iso.db);
+    await tamper(iso.db, sql`DELETE FROM audit_log WHERE seq = 3`);
     const r = await verifyAuditChain(iso.db);
     assert.equal(r.ok, false);
     assert.equal(r.problem?.kind, 'removed');

@@ -16,7 +16,7 @@ after(async () => {
   await closeTestDb();
 });
 
-const policy = { idleMinutes: 30, maxHours: 12, maxFailedAttempts: 5, lockMinutes: 15 };
+const policy = { idleMinutes: 30, maxHours: 12, maxFailedAttempts: 5, lockMinutes: 15, twoFactor: 'privileged' as const };
 
 test('sign-in sets an httpOnly SameSite cookie; me works; sign-out ends the session', async () => {
   const user = await buildUser(testDb());
@@ -62,7 +62,7 @@ test('the fifth failure locks the account; the right password is then refused', 
   for (let i = 0; i < 5; i++) {
     await assert.rejects(signIn(db, { username: user.username, password: 'bad', clientIp: null, userAgent: null }, policy, now), AppError);
   }
-  await assert.rejects(signIn(db, { username: user.username, password: user.password, clientIp: null, userAgent: null }, policy, now), (e: unknown) => e instanceof AppError && e.code === 'ACCOUNT_DISABLED');
+  await assert.rejects(signIn(db, { username: user.username, password: user.password, clientIp: null, userAgent: null }, policy, now), (e: unknown) => e instanceof AppError && e.code === 'ACCOUNT_LOCKED');
   const later = new Date(now.getTime() + 16 * 60_000);
   const ok = await signIn(db, { username: user.username, password: user.password, clientIp: null, userAgent: null }, policy, later);
   assert.ok(ok.token);

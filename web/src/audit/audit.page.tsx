@@ -1,14 +1,18 @@
 /**
- * 审计日志 — the audit trail of a contract: filters, a table in Beijing time
- * with Chinese action labels, before/after JSON on expansion, paging by
- * sequence number, and verification of the hash chain.
+ * 审计日志 — the auditor's view of a contract's audit trail: filters (time,
+ * actor, action, object type, contract), a table in Beijing time with Chinese
+ * action labels, before/after JSON on expansion, paging by sequence number,
+ * export to Excel (after re-authentication; the export is audited), and
+ * verification of the hash chain against the SM2-signed anchors.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Card, DatePicker, Form, Input, Select, Table, Tag, Tooltip } from 'antd';
+import { Alert, App, Button, Card, DatePicker, Form, Input, Select, Space, Table, Tag, Tooltip } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import type { Dayjs } from 'dayjs';
-import { SafetyCertificateOutlined, SearchOutlined } from '@ant-design/icons';
+import { DownloadOutlined, SafetyCertificateOutlined, SearchOutlined } from '@ant-design/icons';
 import { api, errorMessage, unwrap } from '../api/client';
+import { apiUrl } from '../api/urls';
+import { downloadFile } from '../api/download';
 import type { AuditQuery, AuditRow, AuditVerifyResult } from '../api/types';
 import { isMessageKey, useT, type Translate } from '../i18n/i18n';
 import { useMe } from '../auth/session';
@@ -18,7 +22,9 @@ import { EmptyState, LoadError } from '../shared/page-state';
 
 const PAGE_SIZE = 50;
 const ALL_CONTRACTS = '__all__';
-const ACTION_GROUPS = ['contract.', 'membership.', 'user.', 'auth.'] as const;
+const ACTION_GROUPS = ['contract.', 'membership.', 'user.', 'auth.', 'audit.'] as const;
+/** Object types offered by the filter (the server accepts any). */
+const ENTITY_TYPES = ['user', 'membership', 'contract', 'auditLog', 'staffMember', 'accessReview'] as const;
 const ACTIONS = [
   'contract.imported',
   'contract.versionImported',
@@ -30,10 +36,23 @@ const ACTIONS = [
   'auth.signInRefused',
   'auth.accountLocked',
   'auth.signOut',
+  'auth.signOutEverywhere',
+  'auth.forcedSignOut',
+  'auth.accountUnlocked',
+  'auth.secondFactorFailed',
+  'auth.secondFactorReplayed',
+  'auth.twoFactorEnrolled',
+  'auth.twoFactorDisabled',
+  'auth.twoFactorReset',
+  'auth.reauthenticated',
+  'auth.reauthFailed',
+  'auth.passwordChanged',
+  'audit.exported',
 ] as const;
 
 interface Filters {
   action?: string;
+  entityType?: string;
   actor?: string;
   range?: [Dayjs | null, Dayjs | null] | null;
 }
@@ -90,12 +109,15 @@ export function AuditPage() {
   const [verifying, setVerifying] = useState(false);
   const [verify, setVerify] = useState<AuditVerifyResult | null>(null);
   const [verifyError, setVerifyError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const { message } = App.useApp();
 
   const buildQuery = useCallback(
     (beforeSeq?: string): AuditQuery => {
       const q: AuditQuery = { limit: PAGE_SIZE };
       if (contract && contract !== ALL_CONTRACTS) q.contractId = contract;
       if (filters.action) q.action = filters.action;
+      if (filters.entityType) q.entityType = filters.entityType;
       if (filters.actor?.trim()) q.actor = filters.actor.trim();
       const [from, to] = filters.range ?? [null, null];
       if (from) q.from = toBeijingIso(from);
@@ -126,6 +148,19 @@ export function AuditPage() {
   useEffect(() => {
     if (contract) void load();
   }, [contract, load]);
+
+  const runExport = async () => {
+    setExporting(true);
+    try {
+      const { limit: _limit, beforeSeq: _beforeSeq, ...filter } = buildQuery();
+      await downloadFile(apiUrl('/api/audit/export.xlsx', 'get', undefined, filter), t('audit.exportFileName', { date: new Date().toISOString().slice(0, 10) }));
+      message.success(t('audit.exported'));
+    } catch (e) {
+      message.error(errorMessage(e));
+    } finally {
+      setExporting(false);
+    }
+  };
 
   const runVerify = async () => {
     setVerifying(true);
@@ -221,11 +256,16 @@ export function AuditPage() {
           <h1 className="page-title">{t('audit.title')}</h1>
           <div className="page-desc">{t('audit.subtitle')}</div>
         </div>
-        {canVerifyAudit(me) && (
-          <Button icon={<SafetyCertificateOutlined />} loading={verifying} onClick={() => void runVerify()}>
-            {t('audit.verify')}
+        <Space>
+          <Button className="audit-export" icon={<DownloadOutlined />} loading={exporting} onClick={() => void runExport()}>
+            {t('audit.export')}
           </Button>
-        )}
+          {canVerifyAudit(me) && (
+            <Button className="audit-verify" icon={<SafetyCertificateOutlined />} loading={verifying} onClick={() => void runVerify()}>
+              {t('audit.verify')}
+            </Button>
+          )}
+        </Space>
       </div>
 
       {verify && (
@@ -235,13 +275,7 @@ export function AuditPage() {
           showIcon
           closable={{ onClose: () => setVerify(null) }}
           title={verify.ok ? t('audit.verifyOk') : t('audit.verifyFail')}
-          description={
-            verify.ok
-              ? t('audit.verifyOkDetail', { n: verify.rowsChecked, seq: verify.lastSeq ?? dash })
-              : verify.problem
-                ? `${t('audit.verifyFailDetail', { seq: verify.problem.seq, message: verify.problem.message })}${t('common.paren', { text: t(`audit.verifyKind.${verify.problem.kind}`) })}`
-                : undefined
-          }
+          description={<VerifyDetail result={verify} />}
         />
       )}
       {verifyError && <Alert className="verify-result" type="error" showIcon title={verifyError} closable={{ onClose: () => setVerifyError(null) }} />}
@@ -267,6 +301,18 @@ export function AuditPage() {
                 { label: t('audit.actionGroups'), options: ACTION_GROUPS.map((g) => ({ value: g, label: `${t(`actionGroup.${g}`)}${t('common.paren', { text: g })}` })) },
                 { label: t('audit.actionItems'), options: ACTIONS.map((a) => ({ value: a, label: t(`action.${a}`) })) },
               ]}
+            />
+          </Form.Item>
+          <Form.Item name="entityType" label={t('audit.entityType')}>
+            <Select
+              className="audit-entity-type"
+              style={{ width: 150 }}
+              allowClear
+              placeholder={t('audit.entityTypeAll')}
+              options={ENTITY_TYPES.map((e) => {
+                const key = `entity.${e}`;
+                return { value: e, label: isMessageKey(key) ? t(key) : e };
+              })}
             />
           </Form.Item>
           <Form.Item name="actor" label={t('audit.actor')}>
@@ -350,6 +396,31 @@ export function AuditPage() {
           </div>
         )}
       </Card>
+    </div>
+  );
+}
+
+/** The chain walk, the signed anchors and the retention, in a few lines. */
+function VerifyDetail({ result }: { result: AuditVerifyResult }) {
+  const t = useT();
+  const dash = t('common.dash');
+  const a = result.anchors;
+  return (
+    <div className="verify-detail">
+      <div>
+        {result.problem
+          ? `${t('audit.verifyFailDetail', { seq: result.problem.seq, message: result.problem.message })}${t('common.paren', { text: t(`audit.verifyKind.${result.problem.kind}`) })}`
+          : t('audit.verifyOkDetail', { n: result.rowsChecked, seq: result.lastSeq ?? dash })}
+      </div>
+      <div className="verify-anchors">
+        {a.problem
+          ? t('audit.anchorProblem', { message: a.problem.message })
+          : a.latest
+            ? `${t('audit.anchorsOk', { n: a.checked, time: formatDateTime(a.latest.anchoredAt), seq: a.latest.lastSeq })}${a.rowsAfterLatest > 0 ? t('audit.anchorsPending', { n: a.rowsAfterLatest }) : ''}`
+            : t('audit.anchorsNone')}
+        {a.warning && <div className="muted">{a.warning}</div>}
+      </div>
+      <div className="muted small">{t('audit.retention', { days: result.retentionDays, time: result.oldestAt ? formatDateTime(result.oldestAt) : dash })}</div>
     </div>
   );
 }

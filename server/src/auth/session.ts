@@ -1,0 +1,147 @@
+/**
+ * Session rows and failure accounting shared by sign-in, the second factor,
+ * TOTP enrolment and re-authentication. A session token is random; only its
+ * SM3 digest is stored. A password alone opens a short-lived session in a
+ * partial stage; completing the sign-in replaces it with a fresh token.
+ */
+import type { Db, Trx } from '../db/database.ts';
+import { randomToken, sm3Hex } from '../shared/crypto.ts';
+import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
+import type { SessionPolicy, SessionUser } from './auth.service.ts';
+
+/** Where a session stands: signed in, or waiting for the second factor / TOTP enrolment. */
+export type SessionStage = 'complete' | 'secondFactor' | 'enrolment';
+
+/** Minutes a password-only session has to pass the second factor or enrol. */
+export const PARTIAL_SESSION_MINUTES = 10;
+
+/** How the sign-in was completed (recorded in the audit row). */
+export type SignInMethod = 'password' | 'password+totp' | 'password+recoveryCode' | 'password+totpEnrolment';
+
+/** Open a session in `stage`; returns the token for the cookie. */
+export async function startSession(
+  trx: Trx,
+  userId: string,
+  stage: SessionStage,
+  client: { clientIp: string | null; userAgent: string | null },
+  policy: SessionPolicy,
+  now: Date,
+): Promise<{ token: string; sessionId: string }> {
+  const token = randomToken();
+  const lifetimeMs = stage === 'complete' ? policy.maxHours * 3600_000 : PARTIAL_SESSION_MINUTES * 60_000;
+  const s = await trx
+    .insertInto('sessions')
+    .values({
+      token_hash: sm3Hex(token),
+      user_id: userId,
+      stage,
+      last_seen_at: now,
+      expires_at: new Date(now.getTime() + lifetimeMs),
+      client_ip: client.clientIp,
+      user_agent: client.userAgent?.slice(0, 300) ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { token, sessionId: s.id };
+}
+
+/**
+ * Finish a sign-in: end the partial session (if any), open a complete one
+ * with a new token, reset the failure counter, record the sign-in time and
+ * address, and write the `auth.signIn` audit row. Returns the previous
+ * sign-in, which the user is shown.
+ */
+export async function completeSignIn(
+  trx: Trx,
+  userId: string,
+  partialSessionId: string | null,
+  method: SignInMethod,
+  client: { clientIp: string | null; userAgent: string | null },
+  policy: SessionPolicy,
+  now: Date,
+  extra: Record<string, unknown> = {},
+): Promise<{ token: string; user: SessionUser }> {
+  if (partialSessionId) await trx.updateTable('sessions').set({ revoked_at: now }).where('id', '=', partialSessionId).execute();
+  const user = await trx
+    .selectFrom('users')
+    .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
+    .select(['users.id', 'users.username', 'users.display_name', 'users.is_platform_admin', 'users.organisation_id', 'users.last_sign_in_at', 'users.last_sign_in_ip', 'organisations.name as organisation_name'])
+    .where('users.id', '=', userId)
+    .executeTakeFirstOrThrow();
+  const { token, sessionId } = await startSession(trx, userId, 'complete', client, policy, now);
+  await trx.updateTable('users').set({ failed_attempts: 0, locked_until: null, last_sign_in_at: now, last_sign_in_ip: client.clientIp }).where('id', '=', userId).execute();
+  await recordAudit(
+    trx,
+    { userId, name: user.display_name, role: null, clientIp: client.clientIp },
+    { action: 'auth.signIn', entityType: 'user', entityId: userId, contractId: null, after: { sessionId, method, ...extra } },
+    now,
+  );
+  return {
+    token,
+    user: {
+      id: user.id,
+      username: user.username,
+      displayName: user.display_name,
+      organisationId: user.organisation_id,
+      organisationName: user.organisation_name,
+      isPlatformAdmin: user.is_platform_admin,
+      sessionId,
+      lastSignInAt: user.last_sign_in_at ? new Date(user.last_sign_in_at) : null,
+      lastSignInIp: user.last_sign_in_ip,
+    },
+  };
+}
+
+/**
+ * Count one failed attempt (wrong password, wrong second factor, failed
+ * re-authentication). At the policy's threshold the account locks for the
+ * policy's duration and its unfinished sign-ins end. Writes one audit row:
+ * `action`, or `auth.accountLocked` when this failure locked the account.
+ * Returns whether the account is now locked.
+ */
+export async function registerFailure(
+  db: Db,
+  userId: string,
+  actor: AuditActor,
+  action: string,
+  detail: Record<string, unknown>,
+  policy: SessionPolicy,
+  now: Date,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('users')
+      .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+      .where('id', '=', userId)
+      .returning('failed_attempts')
+      .executeTakeFirstOrThrow();
+    const attempts = row.failed_attempts;
+    const locked = attempts >= policy.maxFailedAttempts;
+    if (locked) {
+      const until = new Date(now.getTime() + policy.lockMinutes * 60_000);
+      await trx.updateTable('users').set({ failed_attempts: 0, locked_until: until }).where('id', '=', userId).execute();
+      await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('stage', '!=', 'complete').where('revoked_at', 'is', null).execute();
+    }
+    await recordAudit(
+      trx,
+      actor,
+      {
+        action: locked ? 'auth.accountLocked' : action,
+        entityType: 'user',
+        entityId: userId,
+        contractId: null,
+        after: { ...detail, attempts, ...(locked ? { failedAction: action, lockMinutes: policy.lockMinutes } : {}) },
+      },
+      now,
+    );
+    return locked;
+  });
+}
+
+/** End every open session of a user (optionally sparing one); returns how many ended. */
+export async function revokeUserSessions(trx: Trx | Db, userId: string, now: Date, exceptSessionId: string | null = null): Promise<number> {
+  let q = trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now);
+  if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
