@@ -39,7 +39,50 @@ const ZEnv = z.object({
   YUNWEI_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
   /** Log level of the server. */
   YUNWEI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Which peers may set X-Forwarded-For (the client address in the audit trail and rate limits):
+   * "loopback" (a reverse proxy on this machine; default), "false" (nobody: Yunwei faces clients directly),
+   * or a comma-separated list of proxy addresses / CIDR ranges. "true" trusts any peer: only behind a proxy that overwrites the header.
+   */
+  YUNWEI_TRUST_PROXY: z.string().min(1).default('loopback'),
+  /** Failed sign-ins in a row (password or second factor) before the account locks. */
+  YUNWEI_LOCKOUT_THRESHOLD: z.coerce.number().int().min(3, { message: '不得少于 3 次' }).max(20, { message: '不得多于 20 次' }).default(5),
+  /** How long a locked account stays locked, in minutes. */
+  YUNWEI_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /**
+   * Two-factor sign-in (TOTP) policy: "privileged" = required for platform administrators and for
+   * agency administrators and auditors, optional for others (default); "all" = required for everyone;
+   * "optional" = nobody is forced (not for MLPS level 3 deployments).
+   */
+  YUNWEI_TWO_FACTOR: z.enum(['privileged', 'all', 'optional']).default('privileged'),
+  /** Days audit rows are kept at least; the Cybersecurity Law requires six months, so never below 180. */
+  YUNWEI_AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(180, { message: '审计日志保留期不得少于 180 天（《网络安全法》要求网络日志留存不少于六个月）' })
+    .default(200),
+  /** Minutes between signed audit anchors (SM2 signature over the head of the audit chain). */
+  YUNWEI_AUDIT_ANCHOR_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
+  /** The SM2 anchor-signing key file; default <data dir>/keys/audit-anchor-sm2.json (created on first start, mode 0600). */
+  YUNWEI_AUDIT_ANCHOR_KEY_FILE: z.string().min(1).optional(),
+  /** Alternatively the SM2 private key itself (64 hex digits), e.g. from a secrets manager; wins over the key file. */
+  YUNWEI_AUDIT_ANCHOR_PRIVATE_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: '应为 64 位十六进制的 SM2 私钥' })
+    .optional(),
+  /** Where the append-only anchor files are written; default <data dir>/audit-anchors. Ship them off the host. */
+  YUNWEI_AUDIT_ANCHOR_DIR: z.string().min(1).optional(),
 });
+
+/** Two-factor sign-in policy (see YUNWEI_TWO_FACTOR). */
+export type TwoFactorPolicy = z.infer<typeof ZEnv>['YUNWEI_TWO_FACTOR'];
+
+/** Fastify's `trustProxy` value from YUNWEI_TRUST_PROXY. */
+function parseTrustProxy(value: string): boolean | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return value;
+}
 
 /** The validated configuration. */
 export interface AppConfig {
@@ -61,6 +104,27 @@ export interface AppConfig {
   };
   readonly reportUpAckMinutes: number;
   readonly rateLimitPerMinute: number;
+  /** Fastify `trustProxy`: which peers may name the client address in X-Forwarded-For. */
+  readonly trustProxy: boolean | string;
+  readonly auth: {
+    /** Failed sign-ins in a row before the account locks. */
+    readonly lockoutThreshold: number;
+    /** Lock duration in minutes. */
+    readonly lockoutMinutes: number;
+    readonly twoFactor: TwoFactorPolicy;
+  };
+  readonly audit: {
+    /** Minimum retention of audit rows, in days (≥ 180). */
+    readonly retentionDays: number;
+    /** Minutes between signed anchors. */
+    readonly anchorMinutes: number;
+    /** The SM2 key file (used when no private key is given in the environment). */
+    readonly anchorKeyFile: string;
+    /** The SM2 private key from the environment, if given (hex). */
+    readonly anchorPrivateKey: string | undefined;
+    /** Directory of the append-only anchor files. */
+    readonly anchorDir: string;
+  };
 }
 
 /** Thrown when the environment is invalid; lists every problem. */
@@ -99,5 +163,18 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     }),
     reportUpAckMinutes: e.YUNWEI_REPORT_UP_ACK_MINUTES,
     rateLimitPerMinute: e.YUNWEI_RATE_LIMIT_PER_MINUTE,
+    trustProxy: parseTrustProxy(e.YUNWEI_TRUST_PROXY),
+    auth: Object.freeze({ lockoutThreshold: e.YUNWEI_LOCKOUT_THRESHOLD, lockoutMinutes: e.YUNWEI_LOCKOUT_MINUTES, twoFactor: e.YUNWEI_TWO_FACTOR }),
+    audit: Object.freeze({
+      retentionDays: e.YUNWEI_AUDIT_RETENTION_DAYS,
+      anchorMinutes: e.YUNWEI_AUDIT_ANCHOR_MINUTES,
+      anchorKeyFile: e.YUNWEI_AUDIT_ANCHOR_KEY_FILE
+        ? resolve(cwd, e.YUNWEI_AUDIT_ANCHOR_KEY_FILE)
+        : join(isAbsolute(e.YUNWEI_DATA_DIR) ? e.YUNWEI_DATA_DIR : resolve(cwd, e.YUNWEI_DATA_DIR), 'keys', 'audit-anchor-sm2.json'),
+      anchorPrivateKey: e.YUNWEI_AUDIT_ANCHOR_PRIVATE_KEY?.toLowerCase(),
+      anchorDir: e.YUNWEI_AUDIT_ANCHOR_DIR
+        ? resolve(cwd, e.YUNWEI_AUDIT_ANCHOR_DIR)
+        : join(isAbsolute(e.YUNWEI_DATA_DIR) ? e.YUNWEI_DATA_DIR : resolve(cwd, e.YUNWEI_DATA_DIR), 'audit-anchors'),
+    }),
   });
 }

@@ -14,6 +14,18 @@ export const ERROR_CODES = {
   INVALID_CREDENTIALS: 401,
   /** Account disabled. */
   ACCOUNT_DISABLED: 403,
+  /** Too many failed sign-ins (password or second factor): the account is locked for a while. */
+  ACCOUNT_LOCKED: 403,
+  /** The password was right, but the session still needs the second factor (or TOTP enrolment) before anything else works. */
+  SECOND_FACTOR_REQUIRED: 401,
+  /** Wrong, expired or already used TOTP code or recovery code. */
+  SECOND_FACTOR_INVALID: 401,
+  /** The two-factor setup is not in a state that allows this (no enrolment started, already enrolled…). */
+  TWO_FACTOR_STATE: 409,
+  /** The policy requires two-factor sign-in for this user: it cannot be switched off. */
+  TWO_FACTOR_MANDATORY: 409,
+  /** A sensitive action needs a fresh confirmation of identity (POST /api/auth/reauth), then a retry. */
+  REAUTH_REQUIRED: 403,
   /** Signed in, but the role does not allow this action. */
   FORBIDDEN: 403,
   /** The resource does not exist or is outside the caller's scope. */
@@ -52,12 +64,34 @@ export const ERROR_CODES = {
   APPROVAL_NOT_PENDING: 409,
   /** Nobody approves their own request. */
   SELF_APPROVAL_FORBIDDEN: 403,
+  /** The work order does not exist or is outside the caller's scope. */
+  WORK_ORDER_NOT_FOUND: 404,
+  /** The work order's state machine does not allow this action in the current state. */
+  WORK_ORDER_TRANSITION_FORBIDDEN: 409,
+  /** The action lies past the approval gate and the approvals it needs are missing. */
+  WORK_ORDER_APPROVAL_REQUIRED: 409,
+  /** The work order lacks what its kind requires (rollback plan, backup confirmation, legal basis…). */
+  WORK_ORDER_INCOMPLETE: 400,
+  /** The planned window ends before it starts, or has already ended. */
+  WORK_ORDER_WINDOW_INVALID: 400,
+  /** Data work outside the approved window: the data-access grant is not (or no longer) in force. */
+  DATA_ACCESS_WINDOW_CLOSED: 409,
   /** A sealed personal-data value cannot be opened (changed ciphertext, wrong place or missing key). */
   PII_DECRYPT_FAILED: 500,
   /** Revealing personal data needs a stated reason. */
   PII_REVEAL_REASON_REQUIRED: 400,
   /** Too many reveals of personal data in the last hour. */
   PII_REVEAL_RATE_LIMITED: 429,
+  /** A vendor person gets system access only once the agency accepted them and their confidentiality agreement is on file. */
+  STAFF_NOT_CLEARED: 409,
+  /** The roster entry (or replacement request) does not exist or is outside the caller's contracts. */
+  STAFF_NOT_FOUND: 404,
+  /** The roster entry's status does not allow this action (e.g. accepting someone who left). */
+  STAFF_TRANSITION_FORBIDDEN: 409,
+  /** The district/street scope is not allowed for this role or is not one of the contract's sites. */
+  SCOPE_INVALID: 400,
+  /** The grant list changed since it was loaded for review; reload and review again. */
+  ACCESS_REVIEW_STALE: 409,
   /** Anything unexpected. */
   INTERNAL: 500,
 } as const;

@@ -9,9 +9,14 @@ import { buildApp } from './http/app.ts';
 import { seedDemo } from './demo/demo.seed.ts';
 import { startWorker } from './jobs/job.worker.ts';
 import { SLA_JOBS, SLA_RECURRING } from './sla/sla.jobs.ts';
+import { STAFF_JOBS, STAFF_RECURRING } from './staff/staff.jobs.ts';
+import { WORK_ORDER_JOBS, WORK_ORDER_RECURRING } from './workorders/workorder.jobs.ts';
 import { createReportUpJob } from './notices/report-up.service.ts';
 import { loadOrCreateKeyRing } from './privacy/key-ring.ts';
 import { installKeyRing } from './privacy/pii-vault.ts';
+import { sealLegacyRows } from './privacy/key-rotation.ts';
+import { registerDomains } from './domains.ts';
+import { auditAnchorRecurring, createAuditAnchorJob, openAnchorStore } from './audit/audit-anchor.ts';
 
 /** Where the built web app lives. */
 export const WEB_DIST = join(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -21,18 +26,32 @@ export async function startServer(config: AppConfig, opts: { demo: boolean }): P
   const log = (m: string): void => {
     process.stdout.write(`[yunwei] ${m}\n`);
   };
-  installKeyRing(loadOrCreateKeyRing(config.dataKeyFile, new Date()).ring);
+  const { ring, created } = loadOrCreateKeyRing(config.dataKeyFile, new Date());
+  installKeyRing(ring);
+  if (created) log(`已生成个人信息加密密钥（SM4）：${config.dataKeyFile}（请与数据库分开备份）`);
+  registerDomains();
+  const anchors = openAnchorStore(config.audit, new Date());
+  if (anchors.created) log(`已生成审计锚点签名密钥（SM2）：${config.audit.anchorKeyFile}（公钥 ${config.audit.anchorKeyFile}.pub.pem；请与数据库分开备份）`);
   const database = await openDatabase(config, { log });
+  const legacy = (await sealLegacyRows(database.db, ring, new Date())).reduce((n, r) => n + r.resealed, 0);
+  if (legacy > 0) log(`已对 ${legacy} 条早期记录中的个人信息完成脱敏与加密`);
   if (opts.demo) {
     const creds = await seedDemo(database.db, config.dataDir, new Date(), log);
     log('演示账号（密码为本机随机生成，保存在数据目录的 demo-credentials.json）：');
-    for (const c of creds) log(`  ${c.username.padEnd(24)} ${c.password}   ${c.displayName}  ${c.description}`);
+    for (const c of creds) log(`  ${c.username.padEnd(24)} ${c.password}   ${c.displayName}  ${c.description}${c.totpSecret ? `  （双因素验证 TOTP 密钥 ${c.totpSecret}）` : ''}`);
+    if (creds.some((c) => c.totpSecret)) log('带 TOTP 密钥的账号登录时还需 6 位动态验证码：把密钥加入验证器 App，或执行 npx yunwei demo totp <用户名> 查看当前验证码');
   }
-  const app = await buildApp({ db: database.db, config, webDist: WEB_DIST, logger: true });
+  const app = await buildApp({ db: database.db, config, webDist: WEB_DIST, logger: true, auditAnchors: anchors });
   await app.listen({ port: config.port, host: config.host });
-  const worker = startWorker(database.db, [...SLA_JOBS, createReportUpJob(app.services.reportUp)], SLA_RECURRING, {
-    onError: (e) => app.log.error({ err: e }, 'worker pass failed'),
-  });
+  const anchorJob = createAuditAnchorJob(anchors);
+  const worker = startWorker(
+    database.db,
+    [...SLA_JOBS, ...WORK_ORDER_JOBS, ...STAFF_JOBS, createReportUpJob(app.services.reportUp), anchorJob],
+    [...SLA_RECURRING, ...WORK_ORDER_RECURRING, ...STAFF_RECURRING, auditAnchorRecurring(anchorJob, config.audit.anchorMinutes)],
+    {
+      onError: (e) => app.log.error({ err: e }, 'worker pass failed'),
+    },
+  );
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   log(`已启动：${url}  （接口文档 ${url}/api/docs）`);
   let closing = false;

@@ -4,7 +4,7 @@
  * SM3 digest; uploads and downloads audited.
  */
 import { fileTypeFromBuffer } from 'file-type';
-import type { Db } from '../db/database.ts';
+import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -80,6 +80,7 @@ export async function listIncidentAttachments(db: Db, incidentId: string) {
     .where('a.subject_type', '=', 'incident')
     .where('a.subject_id', '=', incidentId)
     .where('a.deleted_at', 'is', null)
+    .where('a.destroyed_at', 'is', null)
     .orderBy('a.uploaded_at')
     .execute();
   return rows.map((r) => ({ id: r.id, fileName: r.file_name, mimeType: r.mime_type, sizeBytes: r.size_bytes, digest: r.digest_sm3, uploadedAt: new Date(r.uploaded_at).toISOString(), uploadedBy: r.display_name }));
@@ -94,6 +95,53 @@ export async function readAttachment(db: Db, ctx: Ctx, id: string) {
   const a = /^[0-9a-f-]{36}$/i.test(id) ? await db.selectFrom('attachments').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst() : undefined;
   if (!a) throw attachmentNotFound();
   await requireRecordRoles(db, ctx, a.contract_id, attachmentNotFound);
+  if (!a.content) throw new AppError('NOT_FOUND', '附件已在合同终止时按规定销毁');
   await db.transaction().execute((trx) => recordAudit(trx, actorOf(ctx), { action: 'attachment.downloaded', entityType: 'attachment', entityId: a.id, contractId: a.contract_id, after: { fileName: a.file_name } }, ctx.now));
   return { fileName: a.file_name, mimeType: a.mime_type, content: a.content };
+}
+
+/** A file checked and ready to store: a safe name, its type by content, its SM3 digest. */
+export interface PreparedAttachment {
+  fileName: string;
+  mimeType: string;
+  digest: string;
+  content: Buffer;
+}
+
+/** Check a file (size, type by content) before storing it on any record. */
+export async function prepareAttachment(fileName: string, content: Buffer): Promise<PreparedAttachment> {
+  if (content.length > MAX_ATTACHMENT_BYTES) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
+  const safeName = fileName.replace(/[\\/\u0000-\u001F]/g, '_').slice(0, 200) || 'file';
+  const mimeType = await detectAllowedType(safeName, content);
+  return { fileName: safeName, mimeType, digest: sm3Hex(content), content };
+}
+
+/**
+ * Store a prepared file on a record of any kind (`subjectType`, e.g.
+ * `workOrder`) inside the caller's transaction, with its audit row; the
+ * caller adds the record's own timeline event.
+ */
+export async function insertAttachment(trx: Trx, ctx: Ctx, contractId: string, subjectType: string, subjectId: string, file: PreparedAttachment) {
+  const row = await trx
+    .insertInto('attachments')
+    .values({ contract_id: contractId, subject_type: subjectType, subject_id: subjectId, file_name: file.fileName, mime_type: file.mimeType, size_bytes: file.content.length, digest_sm3: file.digest, content: file.content, uploaded_by: ctx.user.id, uploaded_at: ctx.now })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
+  await recordAudit(trx, actorOf(ctx), { action: 'attachment.added', entityType: 'attachment', entityId: row.id, contractId, after: { subjectType, subjectId, fileName: file.fileName, mimeType: file.mimeType, sizeBytes: file.content.length, digest: file.digest } }, ctx.now);
+  return { id: row.id, fileName: file.fileName, mimeType: file.mimeType, sizeBytes: file.content.length, digest: file.digest };
+}
+
+/** Attachments of a record of any kind (metadata only; destroyed files are not listed). */
+export async function listAttachments(db: Db, subjectType: string, subjectId: string) {
+  const rows = await db
+    .selectFrom('attachments as a')
+    .leftJoin('users as u', 'u.id', 'a.uploaded_by')
+    .select(['a.id', 'a.file_name', 'a.mime_type', 'a.size_bytes', 'a.digest_sm3', 'a.uploaded_at', 'u.display_name'])
+    .where('a.subject_type', '=', subjectType)
+    .where('a.subject_id', '=', subjectId)
+    .where('a.deleted_at', 'is', null)
+    .where('a.content', 'is not', null)
+    .orderBy('a.uploaded_at')
+    .execute();
+  return rows.map((r) => ({ id: r.id, fileName: r.file_name, mimeType: r.mime_type, sizeBytes: r.size_bytes, digest: r.digest_sm3, uploadedAt: new Date(r.uploaded_at).toISOString(), uploadedBy: r.display_name }));
 }

@@ -7,11 +7,38 @@ import { ConfigError, loadConfig, type AppConfig } from '../config.ts';
 import { parseContractDefinition, type DefinitionIssue } from '../contracts/contract-definition.parse.ts';
 import { importContract } from '../contracts/contract.service.ts';
 import { openDatabase } from '../db/open.ts';
-import { verifyAuditChain } from '../audit/audit.service.ts';
+import { anchorAuditChain, findAnchorStore, openAnchorStore, type AnchoredVerifyResult } from '../audit/audit-anchor.ts';
+import { verifyAuditWithAnchors } from '../audit/audit-anchor.ts';
+import { resetTwoFactor } from '../auth/two-factor.service.ts';
+import { forceSignOut, unlockUser, userIdByUsername } from '../auth/user-security.service.ts';
+import { totpCode } from '../auth/totp.ts';
+import { readDemoCredentials } from '../demo/demo.seed.ts';
+import { formatLocalDateTime } from '../shared/local-time.ts';
 import { createUser, grantRole } from '../orgs/user.service.ts';
 import { AppError } from '../errors.ts';
 import { startServer } from '../server.ts';
 import { ROLE_KEYS } from '../auth/roles.ts';
+import { rotateDataKey } from '../privacy/key-rotation.ts';
+import { registerDomains } from '../domains.ts';
+import { SYSTEM_ACTOR } from '../audit/audit.service.ts';
+
+/** The command line as an audit actor. */
+const CLI_ACTOR = { userId: null, name: '系统（命令行）', role: 'cli', clientIp: null };
+
+/** Print the outcome of `audit verify`; exit code 2 when something was tampered with. */
+function printVerify(r: AnchoredVerifyResult): void {
+  const c = r.chain;
+  if (c.ok) process.stdout.write(`审计链完整：共校验 ${c.rowsChecked} 条记录，最后序号 ${c.lastSeq ?? '无'}，末条摘要 ${c.lastHash}\n`);
+  else process.stderr.write(`审计链校验失败：${c.problem?.message ?? ''}\n（记录 ID ${c.problem?.id ?? ''}；此前 ${c.rowsChecked} 条记录完好）\n`);
+  const a = r.anchors;
+  if (a.problem) process.stderr.write(`签名锚点校验失败：${a.problem.message}\n`);
+  else if (a.latest) {
+    process.stdout.write(`签名锚点一致：共核对 ${a.checked} 个 SM2 签名锚点；最近锚点 ${formatLocalDateTime(a.latest.anchoredAt)}（第 ${a.latest.lastSeq} 条，${a.latest.file}）`);
+    process.stdout.write(a.rowsAfterLatest > 0 ? `，其后新增 ${a.rowsAfterLatest} 条记录待下次锚定\n` : '\n');
+  }
+  if (a.warning) process.stderr.write(`注意：${a.warning}\n`);
+  if (!r.ok) process.exitCode = 2;
+}
 
 /** Print definition issues in Chinese, one per line, with file, line and path. */
 export function printIssues(file: string, issues: readonly DefinitionIssue[]): void {
@@ -114,16 +141,27 @@ export async function main(argv: string[]): Promise<boolean> {
   const audit = program.command('audit').description('审计日志');
   audit
     .command('verify')
-    .description('重新计算 SM3 哈希链，指出第一条被篡改或删除的记录')
+    .description('重新计算 SM3 哈希链并核对全部 SM2 签名锚点：指出第一条被篡改或删除的记录，以及锚点之后被截断的记录')
     .action(async () => {
       try {
-        const r = await withDb((db) => verifyAuditChain(db));
-        if (r.ok) {
-          process.stdout.write(`审计链完整：共校验 ${r.rowsChecked} 条记录，最后序号 ${r.lastSeq ?? '无'}，末条摘要 ${r.lastHash}\n`);
-        } else {
-          process.stderr.write(`审计链校验失败：${r.problem?.message ?? ''}\n（记录 ID ${r.problem?.id ?? ''}；此前 ${r.rowsChecked} 条记录完好）\n`);
-          process.exitCode = 2;
-        }
+        const cfg = config();
+        const r = await withDb((db) => verifyAuditWithAnchors(db, findAnchorStore(cfg.audit, new Date())));
+        printVerify(r);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  audit
+    .command('anchor')
+    .description('立即签署一个审计锚点（SM2 签名当前链末的序号、摘要和记录数，追加到数据库之外的锚点文件）')
+    .action(async () => {
+      try {
+        const cfg = config();
+        const store = openAnchorStore(cfg.audit, new Date());
+        if (store.created) process.stdout.write(`已生成审计锚点签名密钥（SM2）：${cfg.audit.anchorKeyFile}\n`);
+        const r = await withDb((db) => anchorAuditChain(db, store, new Date(), { force: true }));
+        if (!r) process.stdout.write('审计日志为空，无需签署锚点\n');
+        else process.stdout.write(`已签署审计锚点：链末第 ${r.payload.lastSeq} 条（共 ${r.payload.rowCount} 条，摘要 ${r.payload.lastHash}），写入 ${r.file}\n`);
       } catch (e) {
         fail(e);
       }
@@ -145,6 +183,7 @@ export async function main(argv: string[]): Promise<boolean> {
           createUser(db, null, { username: opts.username, displayName: opts.name, password, organisationName: opts.org, isPlatformAdmin: opts.platformAdmin === true }, new Date()),
         );
         process.stdout.write(`已创建用户 ${opts.username}（ID ${r.id}）\n`);
+        if (opts.platformAdmin) process.stdout.write('平台管理员首次登录时须用验证器 App 绑定双因素验证（TOTP），并妥善保存恢复码\n');
       } catch (e) {
         fail(e);
       }
@@ -168,6 +207,67 @@ export async function main(argv: string[]): Promise<boolean> {
       } catch (e) {
         fail(e);
       }
+    });
+
+  const keys = program.command('keys').description('个人信息加密密钥（SM4，保存在数据库之外）');
+  keys
+    .command('rotate')
+    .description('生成新的数据密钥并用它重新加密全部个人信息；旧密钥保留在密钥文件中（已退役），中途中断可重新执行')
+    .action(async () => {
+      try {
+        const cfg = config();
+        const r = await withDb(async (db) => {
+          registerDomains();
+          return rotateDataKey(db, cfg.dataKeyFile, SYSTEM_ACTOR, new Date());
+        });
+        const total = r.results.reduce((n, x) => n + x.resealed, 0);
+        process.stdout.write(`已轮换数据密钥：${r.previousKeyId} → ${r.newKeyId}；重新加密 ${total} 条记录（${r.results.map((x) => `${x.table} ${x.resealed}`).join('，')}）\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  const byUsername = (cmd: string, description: string, run: (db: Awaited<ReturnType<typeof openDatabase>>['db'], userId: string, reason: string | null) => Promise<string>) =>
+    user
+      .command(cmd)
+      .description(description)
+      .requiredOption('--username <name>', '用户名')
+      .option('--reason <text>', '原因（记入审计日志）')
+      .action(async (opts: { username: string; reason?: string }) => {
+        try {
+          const out = await withDb(async (db) => run(db, await userIdByUsername(db, opts.username), opts.reason ?? null));
+          process.stdout.write(`${out}\n`);
+        } catch (e) {
+          fail(e);
+        }
+      });
+  byUsername('sign-out', '强制用户下线：结束其全部登录会话', async (db, id, reason) => {
+    const r = await forceSignOut(db, CLI_ACTOR, id, new Date(), reason);
+    return `已结束 ${r.sessionsEnded} 个登录会话`;
+  });
+  byUsername('unlock', '解除账号锁定', async (db, id) => {
+    const r = await unlockUser(db, CLI_ACTOR, id, new Date());
+    return r.wasLocked ? '已解除锁定' : '该账号未被锁定（失败计数已清零）';
+  });
+  byUsername('reset-2fa', '重置双因素验证（手机丢失且无恢复码时）；下次登录时须重新绑定', async (db, id, reason) => {
+    const r = await resetTwoFactor(db, CLI_ACTOR, id, new Date(), reason);
+    return `已重置双因素验证，结束 ${r.sessionsEnded} 个登录会话；该用户下次登录时须重新绑定验证器`;
+  });
+
+  const demo = program.command('demo').description('演示数据');
+  demo
+    .command('totp')
+    .description('显示演示账号当前的 6 位动态验证码（密钥取自数据目录的 demo-credentials.json；仅用于演示）')
+    .argument('<username>', '演示账号用户名')
+    .action((username: string) => {
+      const cred = readDemoCredentials(config().dataDir).find((c) => c.username === username);
+      if (!cred?.totpSecret) {
+        process.stderr.write(`演示账号「${username}」没有 TOTP 密钥（只有管理员和审计员账号需要双因素验证）\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const now = new Date();
+      process.stdout.write(`${totpCode(cred.totpSecret, now)}（${30 - (Math.floor(now.getTime() / 1000) % 30)} 秒后更新；每个验证码只能使用一次）\n`);
     });
 
   await program.parseAsync(argv);

@@ -9,6 +9,8 @@ import {
   type TContractDefinition,
   type TDuration,
 } from './contract-definition.schema.ts';
+import { ROLES } from '../auth/roles.ts';
+import { AGENCY_SIGNED_KINDS, KIND_NAMES, WORK_ORDER_KINDS, SUBTYPE_KEYS, isSubtypeOf } from '../workorders/workorder-kinds.ts';
 import { formatFenCny, multiplyFen, parseDecimal, parseRatePpm, parseYuanToFen, PPM_ONE, applyRatePpm, formatRatePpm } from '../shared/money.ts';
 
 /** A consistency problem at a path. */
@@ -203,6 +205,46 @@ export function checkContractDefinition(def: TContractDefinition): CheckProblem[
     (lvl.escalation ?? []).forEach((e, j) => duration(e.after, [...base, 'escalation', j, 'after']));
   });
 
+  // ---- work orders: levels that exist and apply to the kind, known subtypes, flows the contracts allow
+  const wo = def.workOrders;
+  if (wo) {
+    for (const kind of WORK_ORDER_KINDS) {
+      const cfg = wo[kind];
+      if (!cfg) continue;
+      const base = ['workOrders', kind];
+      const level = (key: string | undefined, path: PropertyKey[]): void => {
+        if (key === undefined) return;
+        const lvl = def.severityLevels.find((l) => l.key === key);
+        if (!lvl) add(path, `引用了不存在的时限类别「${key}」`);
+        else if (lvl.ticketKinds && !lvl.ticketKinds.includes(kind)) add(path, `时限类别「${lvl.name}」的 ticketKinds 不含 ${kind}（${KIND_NAMES[kind]}），不能用于此类工单`);
+      };
+      const flow = (f: NonNullable<typeof cfg.approval> | undefined, path: PropertyKey[], label: string): void => {
+        if (!f) return;
+        const keys = new Set<string>();
+        f.steps.forEach((st, i) => {
+          if (keys.has(st.key)) add([...path, 'steps', i, 'key'], `审批环节标识「${st.key}」重复`);
+          keys.add(st.key);
+          if (st.roles.includes('readOnly')) add([...path, 'steps', i, 'roles'], '只读用户（readOnly）不能作为审批角色');
+          if (new Set(st.roles).size !== st.roles.length) add([...path, 'steps', i, 'roles'], '审批角色重复');
+        });
+        if (AGENCY_SIGNED_KINDS.includes(kind) && !f.steps.some((st) => st.roles.every((r) => ROLES[r].side === 'agency'))) {
+          add([...path, 'steps'], `${label}的审批流程须至少有一个全部由甲方角色审批的环节（合同要求经甲方签字或确认后方可实施）`);
+        }
+      };
+      level(cfg.level, [...base, 'level']);
+      flow(cfg.approval, [...base, 'approval'], KIND_NAMES[kind]);
+      const seenSub = new Set<string>();
+      (cfg.subtypes ?? []).forEach((sub, i) => {
+        const sp = [...base, 'subtypes', i];
+        if (!isSubtypeOf(kind, sub.subtype)) add([...sp, 'subtype'], `${KIND_NAMES[kind]}没有子类「${sub.subtype}」（可用：${SUBTYPE_KEYS[kind].join('、')}）`);
+        if (seenSub.has(sub.subtype)) add([...sp, 'subtype'], `子类「${sub.subtype}」重复`);
+        seenSub.add(sub.subtype);
+        level(sub.level, [...sp, 'level']);
+        flow(sub.approval, [...sp, 'approval'], `${KIND_NAMES[kind]}（${sub.subtype}）`);
+      });
+    }
+  }
+
   // ---- KPIs
   (def.kpis ?? []).forEach((k, i) => {
     refs(systems, k.appliesTo, ['kpis', i, 'appliesTo'], '系统');
@@ -245,6 +287,47 @@ export function checkContractDefinition(def: TContractDefinition): CheckProblem[
     duration(a.applyWithin?.within, [...base, 'applyWithin', 'within']);
     (a.deliverables ?? []).forEach((d, j) => ref(obligations, d.obligation, [...base, 'deliverables', j, 'obligation'], '义务'));
   });
+
+  // ---- sites: unique keys, known systems, a street always within a district
+  uniq(def.sites, 'sites', '地点');
+  (def.sites ?? []).forEach((s, i) => {
+    refs(systems, s.systems, ['sites', i, 'systems'], '系统');
+    if (s.street !== undefined && s.district === undefined) add(['sites', i, 'district'], `地点「${s.name}」填写了街道，必须同时填写所属区 district`);
+  });
+
+  // ---- staffing: positions, KPIs with the field their metric needs, a replacement deadline in calendar units
+  const staffing = def.staffing;
+  if (staffing) {
+    const nestedUniq = (list: readonly { key: string }[] | undefined, field: 'positions' | 'kpis', label: string): Set<string> => {
+      const seen = new Set<string>();
+      (list ?? []).forEach((x, i) => {
+        if (seen.has(x.key)) add(['staffing', field, i, 'key'], `${label}标识「${x.key}」重复`);
+        seen.add(x.key);
+      });
+      return seen;
+    };
+    const positions = nestedUniq(staffing.positions, 'positions', '岗位');
+    nestedUniq(staffing.kpis, 'kpis', '人员指标');
+    (staffing.positions ?? []).forEach((p, i) => {
+      const base = ['staffing', 'positions', i];
+      refs(systems, p.systems, [...base, 'systems'], '系统');
+      ref(parties, p.member, [...base, 'member'], '当事方');
+      if (p.member && !vendorKeys.has(p.member)) add([...base, 'member'], '岗位的负责成员必须是乙方（联合体成员）');
+    });
+    (staffing.kpis ?? []).forEach((k, i) => {
+      const base = ['staffing', 'kpis', i];
+      refs(positions, k.positions, [...base, 'positions'], '岗位');
+      if (k.metric === 'educationAtLeast' && k.education === undefined) add([...base, 'education'], `人员指标「${k.name}」（educationAtLeast）须填写最低学历 education`);
+      if (k.metric === 'yearsOnSystemAtLeast' && k.years === undefined) add([...base, 'years'], `人员指标「${k.name}」（yearsOnSystemAtLeast）须填写服务年限 years`);
+      if (k.metric === 'hasQualification' && k.qualification === undefined) add([...base, 'qualification'], `人员指标「${k.name}」（hasQualification）须填写资质名称 qualification`);
+      if (rate(k.minShare) > PPM_ONE) add([...base, 'minShare'], `人员指标「${k.name}」的最低比例 ${k.minShare} 超过 100%`);
+    });
+    const within = staffing.replacement?.within;
+    if (within && within.unit !== 'days' && within.unit !== 'hours') {
+      add(['staffing', 'replacement', 'within', 'unit'], '人员更换时限只支持 days（自然日）或 hours（小时）');
+    }
+    duration(staffing.vendorChangeNotice?.within, ['staffing', 'vendorChangeNotice', 'within']);
+  }
 
   return problems;
 }

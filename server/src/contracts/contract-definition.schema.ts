@@ -16,6 +16,8 @@
  */
 import { z } from 'zod';
 import { parseDecimal, parseRatePpm, parseYuanToFen } from '../shared/money.ts';
+import { ROLE_KEYS } from '../auth/roles.ts';
+import { WORK_ORDER_KINDS } from '../workorders/workorder-kinds.ts';
 
 /** Format version understood by this build. */
 export const CONTRACT_FORMAT_VERSION = 1;
@@ -294,6 +296,9 @@ export const ZEscalationStep = z
   })
   .strict();
 
+/** Ticket kinds a severity level (SLA class) may apply to: incidents, the work-order kinds, hotline events, hardware repairs. */
+export const TICKET_KINDS = ['incident', ...WORK_ORDER_KINDS, 'hotlineEvent', 'hardwareRepair'] as const;
+
 export const ZSeverityLevel = z
   .object({
     key: ZKey,
@@ -303,7 +308,7 @@ export const ZSeverityLevel = z
     criteria: z.array(ZCriterion).optional().describe('判定标准'),
     criteriaMode: z.enum(['any', 'all']).optional().describe('判定标准的组合方式：any 任一满足（缺省），all 全部满足'),
     appliesTo: z.array(ZKey).optional().describe('适用系统（缺省为全部）'),
-    ticketKinds: z.array(z.enum(['incident', 'serviceRequest', 'dataWorkOrder', 'hotlineEvent', 'hardwareRepair'])).optional(),
+    ticketKinds: z.array(z.enum(TICKET_KINDS)).optional().describe('适用的工单类型（故障、各类工单、热线事件、硬件报修）'),
     requiresLeaderApproval: z
       .object({ approver: ZName.describe('审批人，如 甲方信息中心领导'), note: ZText.optional(), source: ZSource.optional() })
       .strict()
@@ -324,6 +329,56 @@ export const ZSlaPolicy = z
       .optional()
       .describe('哪些等待状态暂停计时'),
     note: ZText.optional(),
+    source: ZSource.optional(),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- work orders
+
+export const ZApprovalStepDef = z
+  .object({
+    key: ZKey,
+    name: ZName.describe('环节名称，如 甲方项目负责人审批签字'),
+    roles: z.array(z.enum(ROLE_KEYS, { message: '审批角色应为平台角色之一（如 agencyProjectLead、vendorProjectManager）' })).min(1, { message: '审批环节至少指定一个角色' }),
+    mode: z.enum(['any', 'all']).optional().describe('any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）'),
+    source: ZSource.optional(),
+  })
+  .strict();
+
+export const ZApprovalFlowDef = z
+  .object({
+    steps: z.array(ZApprovalStepDef).describe('按顺序进行的审批环节；空列表表示提交即视为批准'),
+    source: ZSource.optional(),
+  })
+  .strict();
+
+export const ZWorkOrderSubtypeConfig = z
+  .object({
+    subtype: ZKey.describe('子类标识，如 outletInfoChange、statistics、kioskContent'),
+    level: ZKey.optional().describe('适用的时限类别（severityLevels 中的标识）'),
+    approval: ZApprovalFlowDef.optional(),
+    note: ZText.optional(),
+    source: ZSource.optional(),
+  })
+  .strict();
+
+export const ZWorkOrderKindConfig = z
+  .object({
+    level: ZKey.optional().describe('本类工单适用的时限类别（severityLevels 中的标识；缺省取 ticketKinds 含本类的第一个等级）'),
+    approval: ZApprovalFlowDef.optional().describe('审批流程（缺省用平台默认流程）'),
+    subtypes: z.array(ZWorkOrderSubtypeConfig).optional().describe('按子类覆盖时限类别或审批流程'),
+    note: ZText.optional(),
+    source: ZSource.optional(),
+  })
+  .strict();
+
+export const ZWorkOrders = z
+  .object({
+    serviceRequest: ZWorkOrderKindConfig.optional().describe('服务请求'),
+    dataWorkOrder: ZWorkOrderKindConfig.optional().describe('数据处理工单'),
+    change: ZWorkOrderKindConfig.optional().describe('变更'),
+    release: ZWorkOrderKindConfig.optional().describe('发布/升级'),
+    content: ZWorkOrderKindConfig.optional().describe('内容发布'),
     source: ZSource.optional(),
   })
   .strict();
@@ -473,6 +528,100 @@ export const ZAcceptance = z
   })
   .strict();
 
+// ---------------------------------------------------------------- sites (outlets, kiosks, offices)
+
+/** Kinds of place a contract names. */
+export const SITE_KINDS = ['outlet', 'kiosk', 'districtOffice', 'streetOffice', 'cityCentre', 'dataCentre', 'callCentre', 'office', 'other'] as const;
+
+export const ZSite = z
+  .object({
+    key: ZKey,
+    name: ZName.describe('名称，如 朝阳区社保经办机构网点'),
+    kind: z.enum(SITE_KINDS, { message: '地点类型应为 outlet/kiosk/districtOffice/streetOffice/cityCentre/dataCentre/callCentre/office/other 之一' }).optional(),
+    district: ZName.optional().describe('所属区（县），甲方用户可按区授权'),
+    street: ZName.optional().describe('所属街道（乡镇），甲方用户可按街道授权；须同时填写 district'),
+    zone: z.enum(['urban', 'suburban'], { message: 'zone 应为 urban（城区）或 suburban（郊区）' }).optional().describe('城区 / 郊区（决定到场时限）'),
+    systems: z.array(ZKey).optional().describe('该地点使用或承载的系统'),
+    note: ZText.optional(),
+    source: ZSource.optional(),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- vendor staffing (人员管理)
+
+/** Education levels, lowest first (高中及以下 < 中专 < 大专 < 本科 < 硕士 < 博士). */
+export const EDUCATION_LEVELS = ['highSchoolOrBelow', 'secondaryVocational', 'juniorCollege', 'bachelor', 'master', 'doctorate'] as const;
+
+export const ZStaffPosition = z
+  .object({
+    key: ZKey,
+    name: ZName.describe('岗位名称，如 坐席代表、驻场工程师'),
+    headcount: z.number().int().positive().optional().describe('合同要求的最少在岗人数'),
+    minExperienceYears: z.number().int().positive().optional().describe('本岗位每人至少的相关工作年限'),
+    requirements: ZText.optional().describe('任职要求原文'),
+    systems: z.array(ZKey).optional(),
+    member: ZKey.optional().describe('负责的联合体成员'),
+    source: ZSource.optional(),
+  })
+  .strict();
+
+/** What a staffing KPI counts among active staff. */
+export const STAFFING_KPI_METRICS = ['educationAtLeast', 'yearsOnSystemAtLeast', 'hasQualification'] as const;
+
+export const ZStaffingKpi = z
+  .object({
+    key: ZKey,
+    name: ZName,
+    metric: z.enum(STAFFING_KPI_METRICS, { message: '人员指标口径应为 educationAtLeast（学历不低于）、yearsOnSystemAtLeast（本系统服务年限不少于）或 hasQualification（具备某项资质/经历）' }),
+    education: z.enum(EDUCATION_LEVELS).optional().describe('educationAtLeast：最低学历'),
+    years: z.number().int().positive().optional().describe('yearsOnSystemAtLeast：在本系统服务的最少整年数'),
+    qualification: ZName.optional().describe('hasQualification：资质或经历名称（与人员资质名称一致）'),
+    minShare: ZRate.describe('占统计人数的最低比例，如 "75%"'),
+    positions: z.array(ZKey).optional().describe('只统计这些岗位的在岗人员（缺省：全部在岗人员）'),
+    source: ZSource.optional(),
+  })
+  .strict();
+
+export const ZStaffing = z
+  .object({
+    positions: z.array(ZStaffPosition).optional().describe('岗位与人数要求'),
+    kpis: z.array(ZStaffingKpi).optional().describe('人员结构指标（按在岗人员计算）'),
+    replacement: z
+      .object({
+        within: ZDuration.describe('甲方要求更换后乙方完成更换的时限（支持 days 自然日或 hours 小时）'),
+        note: ZText.optional(),
+        source: ZSource.optional(),
+      })
+      .strict()
+      .optional()
+      .describe('甲方要求更换人员（缺省 7 个自然日）'),
+    vendorChangeNotice: z
+      .object({ within: ZDuration.describe('乙方主动调整人员须提前通知的时长'), writtenConsent: z.boolean().optional().describe('须甲方书面同意'), source: ZSource.optional() })
+      .strict()
+      .optional()
+      .describe('乙方主动调整人员的提前通知要求'),
+    clearance: z
+      .object({
+        backgroundCheck: z.boolean().optional().describe('授予系统权限前须完成背景审查（结果为通过）'),
+        note: ZText.optional(),
+        source: ZSource.optional(),
+      })
+      .strict()
+      .optional()
+      .describe('授予系统权限的前置条件（甲方确认、已签保密协议始终必需）'),
+    accessReview: z
+      .object({
+        frequency: z.enum(['monthly', 'quarterly', 'halfYearly', 'yearly'], { message: '权限复核周期应为 monthly/quarterly/halfYearly/yearly 之一' }),
+        note: ZText.optional(),
+        source: ZSource.optional(),
+      })
+      .strict()
+      .optional()
+      .describe('定期权限复核（缺省每季度）'),
+    source: ZSource.optional(),
+  })
+  .strict();
+
 // ---------------------------------------------------------------- notes
 
 export const ZAssumption = z
@@ -515,10 +664,13 @@ export const ZContractDefinition = z
     priceItems: z.array(ZPriceItem).min(1, { message: '至少需要一个分项报价' }),
     slaPolicy: ZSlaPolicy,
     severityLevels: z.array(ZSeverityLevel).min(1, { message: '至少需要一个故障等级' }),
+    workOrders: ZWorkOrders.optional().describe('工单（服务请求、数据处理、变更、发布、内容发布）的审批流程与时限类别'),
     kpis: z.array(ZKpi).optional(),
     obligations: z.array(ZObligation).optional(),
     penalties: z.array(ZPenalty).optional(),
     acceptance: z.array(ZAcceptance).optional(),
+    sites: z.array(ZSite).optional().describe('服务网点、自助终端点位、区/街道经办机构等地点（甲方用户可按区、街道授权）'),
+    staffing: ZStaffing.optional().describe('乙方人员要求：岗位、人员结构指标、更换时限、授权前置条件、权限复核周期'),
     assumptions: z.array(ZAssumption).optional().describe('原合同未明确或自相矛盾之处采用的默认值'),
   })
   .strict();
@@ -531,3 +683,10 @@ export type TServiceWindow = z.infer<typeof ZServiceWindow>;
 export type TDuration = z.infer<typeof ZDuration>;
 export type TPenalty = z.infer<typeof ZPenalty>;
 export type TObligation = z.infer<typeof ZObligation>;
+export type TWorkOrders = z.infer<typeof ZWorkOrders>;
+export type TWorkOrderKindConfig = z.infer<typeof ZWorkOrderKindConfig>;
+export type TApprovalFlowDef = z.infer<typeof ZApprovalFlowDef>;
+export type TSite = z.infer<typeof ZSite>;
+export type TStaffing = z.infer<typeof ZStaffing>;
+export type TStaffingKpi = z.infer<typeof ZStaffingKpi>;
+export type TEducationLevel = (typeof EDUCATION_LEVELS)[number];

@@ -19,7 +19,7 @@ export async function upsertOrganisation(trx: Trx, name: string, kind: 'agency' 
   return row.id;
 }
 
-/** Insert the normalised rows (systems, price items) of one contract version. */
+/** Insert the normalised rows (systems, price items, sites) of one contract version. */
 export async function insertVersionRows(trx: Trx, contractId: string, versionId: string, def: TContractDefinition): Promise<void> {
   if (def.systems.length > 0) {
     await trx
@@ -74,6 +74,26 @@ export async function insertVersionRows(trx: Trx, contractId: string, versionId:
   };
   walk(def.priceItems, null, 0);
   if (rows.length > 0) await trx.insertInto('contract_price_items').values(rows).execute();
+  const sites = def.sites ?? [];
+  if (sites.length > 0) {
+    await trx
+      .insertInto('contract_sites')
+      .values(
+        sites.map((s, i) => ({
+          contract_id: contractId,
+          version_id: versionId,
+          key: s.key,
+          name: s.name,
+          kind: s.kind ?? null,
+          district: s.district ?? null,
+          street: s.street ?? null,
+          zone: s.zone ?? null,
+          system_keys: s.systems ?? [],
+          sort: i,
+        })),
+      )
+      .execute();
+  }
 }
 
 /**

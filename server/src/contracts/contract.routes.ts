@@ -95,15 +95,23 @@ export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'user' },
       schema: {
         tags: ['合同'],
-        summary: '授予角色（甲方系统管理员）',
+        summary: '授予角色（甲方系统管理员；乙方人员须已经甲方确认并上传保密协议；甲方角色可按区/街道限定范围）',
         params: ZContractIdParams,
-        body: z.object({ userId: z.string().uuid(), role: z.enum(ROLE_KEYS) }),
-        response: { 201: z.object({ id: z.string() }), 403: ZErrorResponse, 404: ZErrorResponse },
+        body: z.object({
+          userId: z.string().uuid(),
+          role: z.enum(ROLE_KEYS),
+          scope: z
+            .object({ district: z.string().min(1).max(200), street: z.string().min(1).max(200).nullable().optional() })
+            .nullable()
+            .optional()
+            .describe('授权范围（区、街道）；不填为整个合同'),
+        }),
+        response: { 201: z.object({ id: z.string() }), 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse },
       },
     },
     async (req, reply) => {
       const ctx = ctxOf(req);
-      const r = await grantRole(app.services.db, ctx, { userId: req.body.userId, contractId: req.params.contractId, role: req.body.role }, ctx.now);
+      const r = await grantRole(app.services.db, ctx, { userId: req.body.userId, contractId: req.params.contractId, role: req.body.role, scope: req.body.scope }, ctx.now);
       return reply.status(201).send({ id: r.id });
     },
   );

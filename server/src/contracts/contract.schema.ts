@@ -102,4 +102,5 @@ export const ZMember = z.object({
   username: z.string(),
   displayName: z.string(),
   organisationName: z.string().nullable(),
+  scope: z.object({ district: z.string(), street: z.string().nullable() }).nullable().describe('授权范围（区、街道）；null 为整个合同'),
 });

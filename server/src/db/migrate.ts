@@ -10,6 +10,11 @@ import * as m0003 from './migrations/2026-11-24T0003-incidents.ts';
 import * as m0004 from './migrations/2026-11-24T0004-report-up.ts';
 import * as m0005 from './migrations/2026-11-24T0005-attachments.ts';
 import * as m0006 from './migrations/2026-11-24T0006-incident-list-order.ts';
+import * as m0007 from './migrations/2026-11-24T0007-audit-commit-chain.ts';
+import * as m0008 from './migrations/2026-11-24T0008-work-orders.ts';
+import * as m0009 from './migrations/2026-11-24T0009-auth-audit-security.ts';
+import * as m0010 from './migrations/2026-11-24T0010-staff-roster.ts';
+import * as m0011 from './migrations/2026-11-24T0011-personal-data.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
@@ -18,6 +23,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0004-report-up': m0004,
   '2026-11-24T0005-attachments': m0005,
   '2026-11-24T0006-incident-list-order': m0006,
+  '2026-11-24T0007-audit-commit-chain': m0007,
+  '2026-11-24T0008-work-orders': m0008,
+  '2026-11-24T0009-auth-audit-security': m0009,
+  '2026-11-24T0010-staff-roster': m0010,
+  '2026-11-24T0011-personal-data': m0011,
 };
 
 class StaticProvider implements MigrationProvider {

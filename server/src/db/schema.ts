@@ -2,6 +2,7 @@
  * Kysely table types. Column names are snake_case in SQL; Kysely uses them as is.
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { WorkOrderState } from '../workorders/workorder-state.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -42,6 +43,42 @@ export interface SessionsTable {
   client_ip: string | null;
   user_agent: string | null;
   revoked_at: Timestamp | null;
+  /** 'complete', or a password-only session that may only pass the second factor ('secondFactor') or enrol TOTP ('enrolment'). */
+  stage: Generated<'complete' | 'secondFactor' | 'enrolment'>;
+  /** Last re-authentication (step-up) in this session. */
+  reauthenticated_at: Timestamp | null;
+}
+
+export interface UserTotpTable {
+  user_id: string;
+  /** The active TOTP secret, sealed (auth/totp.ts `sealTotpSecret`); null until a first code is confirmed. */
+  secret: string | null;
+  confirmed_at: Timestamp | null;
+  /** Highest 30-second step accepted so far: a code is usable once. */
+  last_used_step: BigIntCol | null;
+  /** A new secret being enrolled (sealed); it replaces `secret` once a code from it is confirmed. */
+  pending_secret: string | null;
+  pending_since: Timestamp | null;
+}
+
+export interface UserRecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  /** SM3 digest of the user id and the normalised code; the code itself is shown once and never stored. */
+  code_hash: string;
+  created_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface AuditAnchorsTable {
+  id: ColumnType<string, never, never>;
+  anchored_at: Timestamp;
+  last_seq: BigIntCol;
+  last_hash: string;
+  row_count: BigIntCol;
+  public_key: string;
+  signature: string;
+  file_name: string;
 }
 
 export interface ContractsTable {
@@ -114,6 +151,9 @@ export interface MembershipsTable {
   granted_by: string | null;
   granted_at: CreatedAt;
   revoked_at: Timestamp | null;
+  /** Agency grants may be limited to a district (and a street within it); null = the whole contract. */
+  scope_district: string | null;
+  scope_street: string | null;
 }
 
 export interface AuditLogTable {
@@ -132,6 +172,29 @@ export interface AuditLogTable {
   client_ip: string | null;
   prev_hash: string;
   hash: string;
+}
+
+/**
+ * An audit row waiting for its transaction's COMMIT, where a deferred trigger
+ * links it into `audit_log` (migration 0007). Rows never outlive their transaction.
+ */
+export interface AuditPendingTable {
+  id: string;
+  occurred_at: Timestamp;
+  actor_user_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  contract_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before: Json | null;
+  after: Json | null;
+  client_ip: string | null;
+  /** The canonical hash input before the previous row's hash. */
+  hash_head: string;
+  /** The canonical hash input after the previous row's hash. */
+  hash_tail: string;
 }
 
 export interface JobsTable {
@@ -252,6 +315,12 @@ export interface IncidentsTable {
   version: Generated<number>;
   updated_at: Timestamp;
   search_doubled: ColumnType<string, never, never>;
+  /** SM4 envelope with the originals of the masked personal-data fields (privacy/pii-vault.ts). */
+  pii_sealed: string | null;
+  /** Blind indexes of the personal values (exact lookup without plaintext). */
+  pii_index: Generated<string[]>;
+  /** When the record was sealed; null only for rows older than migration 0011. */
+  pii_sealed_at: Timestamp | null;
 }
 
 export interface IncidentEventsTable {
@@ -322,10 +391,227 @@ export interface AttachmentsTable {
   mime_type: string;
   size_bytes: number;
   digest_sm3: string;
-  content: Buffer;
+  /** Null once destroyed at contract close-out. */
+  content: Buffer | null;
   uploaded_by: string | null;
   uploaded_at: Timestamp;
   deleted_at: Timestamp | null;
+  destroyed_at: Timestamp | null;
+}
+
+export interface ContractCloseoutsTable {
+  id: Generated<string>;
+  contract_id: string;
+  status: 'exported' | 'destroyed' | 'verified';
+  exported_by: string | null;
+  exported_at: Timestamp;
+  export_digest_sm3: string;
+  export_summary: Json;
+  destroyed_by: string | null;
+  destroyed_at: Timestamp | null;
+  destruction_summary: ColumnType<unknown, string | null, string | null>;
+  verified_at: Timestamp | null;
+  verification: ColumnType<unknown, string | null, string | null>;
+  version: Generated<number>;
+}
+
+export interface WorkOrdersTable {
+  id: Generated<string>;
+  contract_id: string;
+  number: string;
+  kind: 'serviceRequest' | 'dataWorkOrder' | 'change' | 'release' | 'content';
+  subtype: string;
+  system_key: string | null;
+  title: string;
+  description: string;
+  state: WorkOrderState;
+  version: Generated<number>;
+  created_by: string;
+  requester_user_id: string;
+  requester_name: string | null;
+  requested_at: Timestamp;
+  assignee_user_id: string | null;
+  window_start: Timestamp | null;
+  window_end: Timestamp | null;
+  /** The request, validated per kind (workorders/workorder.schema.ts). */
+  details: Json;
+  /** What was done: execution evidence, results, publication (written by commands). */
+  outcome: Json;
+  level_key: string | null;
+  /** The approval flow in force, copied from the contract at submission. */
+  approval_flow: Json | null;
+  approval_round: Generated<number>;
+  approval_step_key: string | null;
+  approval_waiting_roles: Generated<string[]>;
+  approval_step_since: Timestamp | null;
+  submitted_at: Timestamp | null;
+  approved_at: Timestamp | null;
+  responded_at: Timestamp | null;
+  scheduled_publish_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  sla_next_deadline_at: Timestamp | null;
+  sla_due_at: Timestamp | null;
+  sla_breached: Generated<boolean>;
+  sla_at_risk: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  search_doubled: ColumnType<string, never, never>;
+  /** SM4 envelope with the originals of the masked personal-data fields. */
+  pii_sealed: string | null;
+  pii_index: Generated<string[]>;
+  pii_sealed_at: Timestamp | null;
+}
+
+export interface WorkOrderApprovalsTable {
+  id: ColumnType<string, never, never>;
+  work_order_id: string;
+  round: number;
+  step_key: string;
+  user_id: string;
+  user_name: string;
+  role: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  at: Timestamp;
+}
+
+export interface WorkOrderEventsTable {
+  id: ColumnType<string, never, never>;
+  work_order_id: string;
+  type: string;
+  at: Timestamp;
+  actor_user_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  data: Json;
+}
+
+export interface WorkOrderLinksTable {
+  id: ColumnType<string, never, never>;
+  work_order_id: string;
+  target_type: 'incident' | 'workOrder';
+  target_id: string;
+  relation: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface DataAccessGrantsTable {
+  id: Generated<string>;
+  contract_id: string;
+  work_order_id: string;
+  user_id: string;
+  system_key: string | null;
+  scope: Json;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  status: 'active' | 'expired' | 'revoked';
+  granted_at: Timestamp;
+  ended_at: Timestamp | null;
+  end_reason: string | null;
+}
+
+export interface ContractSitesTable {
+  id: Generated<string>;
+  contract_id: string;
+  version_id: string;
+  key: string;
+  name: string;
+  kind: string | null;
+  district: string | null;
+  street: string | null;
+  zone: 'urban' | 'suburban' | null;
+  system_keys: string[];
+  sort: number;
+}
+
+export type StaffStatus = 'proposed' | 'accepted' | 'active' | 'rejected' | 'left';
+export type EducationLevel = 'highSchoolOrBelow' | 'secondaryVocational' | 'juniorCollege' | 'bachelor' | 'master' | 'doctorate';
+
+/** One qualification of a roster entry (certificate or experience). */
+export interface StaffQualification {
+  name: string;
+  certificateNo?: string | undefined;
+  issuedOn?: string | undefined;
+  validUntil?: string | undefined;
+}
+
+export interface StaffMembersTable {
+  id: Generated<string>;
+  contract_id: string;
+  person_name: string;
+  user_id: string | null;
+  position_key: string | null;
+  position_name: string;
+  member_party_key: string | null;
+  qualifications: Json<StaffQualification[]>;
+  education: EducationLevel;
+  system_start_on: string;
+  experience_years: number | null;
+  background_check_on: string | null;
+  background_check_result: 'passed' | 'failed' | 'pending' | null;
+  agreement_signed_on: string | null;
+  agreement_document_id: string | null;
+  status: StaffStatus;
+  accepted_by: string | null;
+  accepted_at: Timestamp | null;
+  rejected_reason: string | null;
+  started_on: string | null;
+  left_on: string | null;
+  left_at: Timestamp | null;
+  left_reason: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export type StaffDocumentKind = 'agreement' | 'backgroundCheck' | 'qualification' | 'entryApplication' | 'exitApplication' | 'other';
+
+export interface StaffDocumentsTable {
+  id: Generated<string>;
+  contract_id: string;
+  staff_member_id: string;
+  kind: StaffDocumentKind;
+  file_name: string;
+  mime_type: string;
+  size_bytes: number;
+  digest_sm3: string;
+  content: Buffer;
+  uploaded_by: string | null;
+  uploaded_at: Timestamp;
+}
+
+export type ReplacementStatus = 'open' | 'overdue' | 'fulfilled' | 'withdrawn';
+
+export interface StaffReplacementRequestsTable {
+  id: Generated<string>;
+  contract_id: string;
+  staff_member_id: string;
+  reason: string;
+  requested_by: string | null;
+  requested_at: Timestamp;
+  due_at: Timestamp;
+  deadline_rule: string;
+  status: ReplacementStatus;
+  overdue_at: Timestamp | null;
+  replacement_member_id: string | null;
+  fulfilled_at: Timestamp | null;
+  withdrawn_at: Timestamp | null;
+  withdrawn_reason: string | null;
+}
+
+export interface AccessReviewsTable {
+  id: Generated<string>;
+  contract_id: string;
+  reviewed_by: string | null;
+  reviewer_name: string;
+  reviewed_at: Timestamp;
+  comment: string;
+  grant_count: number;
+  snapshot_hash: string;
+  snapshot: Json;
+  next_due_on: string;
 }
 
 /** The whole database. */
@@ -339,7 +625,16 @@ export interface Database {
   contract_systems: ContractSystemsTable;
   contract_price_items: ContractPriceItemsTable;
   memberships: MembershipsTable;
+  contract_sites: ContractSitesTable;
+  staff_members: StaffMembersTable;
+  staff_documents: StaffDocumentsTable;
+  staff_replacement_requests: StaffReplacementRequestsTable;
+  access_reviews: AccessReviewsTable;
   audit_log: AuditLogTable;
+  audit_pending: AuditPendingTable;
+  user_totp: UserTotpTable;
+  user_recovery_codes: UserRecoveryCodesTable;
+  audit_anchors: AuditAnchorsTable;
   jobs: JobsTable;
   calendar_overrides: CalendarOverridesTable;
   sla_clocks: SlaClocksTable;
@@ -352,6 +647,12 @@ export interface Database {
   report_up_notices: ReportUpNoticesTable;
   report_up_attempts: ReportUpAttemptsTable;
   attachments: AttachmentsTable;
+  work_orders: WorkOrdersTable;
+  work_order_approvals: WorkOrderApprovalsTable;
+  work_order_events: WorkOrderEventsTable;
+  work_order_links: WorkOrderLinksTable;
+  data_access_grants: DataAccessGrantsTable;
+  contract_closeouts: ContractCloseoutsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -9,9 +9,14 @@ import { randomInt } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { importContract } from '../contracts/contract.service.ts';
 import { createUser, grantRole } from '../orgs/user.service.ts';
-import type { Role } from '../auth/roles.ts';
+import { ROLES, type Role } from '../auth/roles.ts';
+import { enrolClearedStaff } from '../staff/staff.service.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { addContact } from '../contacts/contact.service.ts';
+import type { Ctx } from '../shared/context.ts';
+import { applyWorkOrderCommand, createWorkOrder } from '../workorders/workorder.service.ts';
+import type { TWorkOrderCommand } from '../workorders/workorder.schema.ts';
+import { enrolTotpDirectly, hasTwoFactor, isTwoFactorRequired } from '../auth/two-factor.service.ts';
 
 /** Folder with the sample contract definitions. */
 export const DEMO_CONTRACTS_DIR = join(import.meta.dirname, 'contracts');
@@ -22,6 +27,8 @@ export interface DemoCredential {
   password: string;
   displayName: string;
   description: string;
+  /** Base32 TOTP secret of an account that signs in with a second factor (administrators, auditors). */
+  totpSecret?: string;
 }
 
 const PREFIX: Record<string, string> = { 'BJ-SBK-2022': 'sbk', 'BJ-MZ-2023-P7': 'mz', BJRBJ2021020: 'portal' };
@@ -40,6 +47,9 @@ const VENDOR_ROLES: [Role, string][] = [
   ['engineer', 'engineer'],
   ['onsiteEngineer', 'onsite'],
 ];
+
+/** Education levels given to the demo vendor accounts in turn. */
+const DEMO_EDUCATION = ['bachelor', 'juniorCollege', 'bachelor', 'master', 'juniorCollege'] as const;
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '马', '朱', '胡', '郭', '何', '高', '林', '罗'];
 const GIVEN = ['建华', '晓明', '丽娟', '志强', '海燕', '国栋', '秀英', '文博', '雅琴', '子涵', '立新', '春梅', '宏伟', '静怡', '振宇', '佳慧', '永刚', '慧敏', '俊杰', '雪梅'];
@@ -117,17 +127,56 @@ export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: stri
       const id = await ensureUser(`${prefix}-${suffix}`, `${def.contract.code} ${agency?.name ?? '甲方'}`, agency?.name, 'agency');
       await grantRole(db, null, { userId: id, contractId: contract.id, role }, now);
     }
-    for (const [role, suffix] of VENDOR_ROLES) {
+    // vendor people are on the roster, accepted and with an agreement on file, before any grant
+    const enrol = async (userId: string, role: Role, partyKey: string | undefined, i: number): Promise<void> => {
+      const u = await db.selectFrom('users').select('display_name').where('id', '=', userId).executeTakeFirstOrThrow();
+      await enrolClearedStaff(
+        db,
+        {
+          contractId: contract.id,
+          userId,
+          personName: u.display_name,
+          positionName: ROLES[role].label,
+          memberPartyKey: partyKey ?? null,
+          education: DEMO_EDUCATION[i % DEMO_EDUCATION.length] ?? 'bachelor',
+          systemStartOn: def.contract.period.start,
+          agreementSignedOn: def.contract.signedOn ?? def.contract.period.start,
+        },
+        now,
+      );
+    };
+    for (const [i, [role, suffix]] of VENDOR_ROLES.entries()) {
       const id = await ensureUser(`${prefix}-${suffix}`, `${def.contract.code} ${lead?.name ?? '乙方'}`, lead?.name, 'vendor');
+      await enrol(id, role, lead?.key, i);
       await grantRole(db, null, { userId: id, contractId: contract.id, role }, now);
     }
     await seedContacts(db, contract.id, def, prefix, now, nextName);
     for (const [i, member] of vendors.filter((v) => v !== lead).entries()) {
       const id = await ensureUser(`${prefix}-member${i + 2}-engineer`, `${def.contract.code} ${member.name}`, member.name, 'vendor');
+      await enrol(id, 'engineer', member.key, i + 1);
       await grantRole(db, null, { userId: id, contractId: contract.id, role: 'engineer' }, now);
     }
   }
+  await enrolDemoSecondFactors(db, creds, now);
+  save();
+  await seedDemoWorkOrders(db, now);
   return creds;
+}
+
+/**
+ * Demo accounts that the default ("privileged") policy makes sign in with a
+ * second factor get a TOTP secret now, kept with their password in the
+ * credentials file (so a newcomer can sign in at once, with an authenticator
+ * app or `yunwei demo totp <username>`), instead of a weaker policy in demo mode.
+ */
+async function enrolDemoSecondFactors(db: Db, creds: DemoCredential[], now: Date): Promise<void> {
+  for (const c of creds) {
+    const user = await db.selectFrom('users').select(['id', 'is_platform_admin']).where('username', '=', c.username).executeTakeFirst();
+    if (!user) continue;
+    if (c.totpSecret && (await hasTwoFactor(db, user.id))) continue;
+    if (!(await isTwoFactorRequired(db, { id: user.id, isPlatformAdmin: user.is_platform_admin }, 'privileged'))) continue;
+    c.totpSecret = await enrolTotpDirectly(db, { userId: null, name: '系统（演示数据）', role: 'system', clientIp: null }, user.id, now);
+  }
 }
 
 /**
@@ -150,5 +199,126 @@ async function seedContacts(db: Db, contractId: string, def: TContractDefinition
       const phone = `170${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
       await addContact(db, null, contractId, { position, name: nextName(), side, userId: (side === 'vendor' ? pm?.id : lead?.id) ?? undefined, phone, priority }, now);
     }
+  }
+}
+
+/**
+ * A few work orders per sample contract, once, through the same services as
+ * the API: in the civil-affairs contract a data extraction on the disability
+ * subsidy system waiting for the agency project lead's signature and one
+ * already executed and confirmed; in the card contract a database change
+ * half-way through its two approvals and a kiosk notice published; in the
+ * portal contract a website notice waiting for the editor's review.
+ */
+async function seedDemoWorkOrders(db: Db, now: Date): Promise<void> {
+  const contractId = async (code: string): Promise<string | null> => (await db.selectFrom('contracts').select('id').where('code', '=', code).executeTakeFirst())?.id ?? null;
+  const person = async (username: string) => db.selectFrom('users').select(['id', 'username', 'display_name']).where('username', '=', username).executeTakeFirst();
+  const as = async (username: string, at: Date): Promise<Ctx> => {
+    const u = await person(username);
+    if (!u) throw new Error(`demo user ${username} missing`);
+    return { user: { id: u.id, username: u.username, displayName: u.display_name, organisationId: null, organisationName: null, isPlatformAdmin: false, sessionId: 'demo-seed', lastSignInAt: null, lastSignInIp: null }, clientIp: null, now: at };
+  };
+  const minutes = (n: number): Date => new Date(now.getTime() + n * 60_000);
+  // every action happens now (audit rows are never back-dated); only the request times lie in the past
+  const run = async (id: string, steps: [string, TWorkOrderCommand][]): Promise<void> => {
+    let version = 1;
+    for (const [username, cmd] of steps) version = (await applyWorkOrderCommand(db, await as(username, now), id, version, cmd)).version;
+  };
+
+  const mz = await contractId('BJ-MZ-2023-P7');
+  if (mz && !(await db.selectFrom('work_orders').select('id').where('contract_id', '=', mz).executeTakeFirst())) {
+    const engineer = await person('mz-engineer');
+    const reviewer = await person('mz-agency-reviewer');
+    if (engineer && reviewer) {
+      const extraction = (title: string, start: number, end: number, requestedAt: number) => ({
+        kind: 'dataWorkOrder' as const,
+        subtype: 'extraction' as const,
+        title,
+        description: '市社会福利管理处来函，需核对补贴发放情况。',
+        systemKey: 'S1.1',
+        requesterUserId: reviewer.id,
+        requesterName: '市社会福利管理处',
+        requestedAt: minutes(requestedAt).toISOString(),
+        assigneeUserId: engineer.id,
+        windowStart: minutes(start).toISOString(),
+        windowEnd: minutes(end).toISOString(),
+        details: {
+          purpose: '核对补贴发放名单与银行代发结果',
+          legalBasis: '合同 8.5.3 条（经甲方签字同意后开展数据处理）；市社会福利管理处来函',
+          tables: [{ name: 'T_SUBSIDY_PAYMENT', fields: ['XM', 'SFZH', 'YHKH', 'FFJE', 'FFYF'] }],
+          personalDataCategories: ['name' as const, 'idNumber' as const, 'bankAccount' as const],
+          rowEstimate: 12000,
+          environment: '甲方政务外网运维终端',
+          deliveryMethod: '加密压缩包当面交付',
+        },
+      });
+      const done = await createWorkOrder(db, await as('mz-engineer', now), mz, extraction('提取 2024 年 4 月两项补贴发放名单', -5, 4 * 60, -12));
+      await run(done.id, [
+        ['mz-engineer', { type: 'submit' }],
+        ['mz-agency-lead', { type: 'approve', comment: '同意，限政务外网内实施，结果加密交付' }],
+        ['mz-engineer', { type: 'execute', statement: "SELECT XM, SFZH, YHKH, FFJE FROM T_SUBSIDY_PAYMENT WHERE FFYF = '2024-04'", beforeCount: 11872, afterCount: 11872, output: { fileName: '2024年4月两项补贴发放名单.xlsx', sm3: '5f1d0c5b7a3e4b0d9c2a6e8f1b3d5c7a9e0f2b4d6c8a1e3f5b7d9c0a2e4f6b8d' }, note: '只读查询，未修改数据' }],
+        ['mz-engineer', { type: 'deliver', method: '加密压缩包当面交付市社会福利管理处' }],
+        ['mz-agency-reviewer', { type: 'confirm', comment: '已核对，数据无误' }],
+      ]);
+      const waiting = await createWorkOrder(db, await as('mz-engineer', now), mz, extraction('提取 2024 年 5 月两项补贴新增人员名单', 60, 6 * 60, -25));
+      await run(waiting.id, [['mz-engineer', { type: 'submit' }]]);
+    }
+  }
+
+  const sbk = await contractId('BJ-SBK-2022');
+  if (sbk && !(await db.selectFrom('work_orders').select('id').where('contract_id', '=', sbk).executeTakeFirst())) {
+    const change = await createWorkOrder(db, await as('sbk-engineer', now), sbk, {
+      kind: 'change',
+      subtype: 'database',
+      title: '卡管系统数据库连接数参数调整',
+      description: '业务高峰期数据库连接数接近上限，需调整 processes 参数。',
+      systemKey: 'INF-DB',
+      windowStart: minutes(24 * 60).toISOString(),
+      windowEnd: minutes(24 * 60 + 120).toISOString(),
+      details: {
+        reason: '业务高峰期连接数接近上限（已达 92%），存在拒绝连接风险',
+        riskLevel: 'medium',
+        risks: '滚动重启期间单节点不可用约 5 分钟；参数不当可能导致实例无法启动',
+        method: '修改 spfile 中 processes 参数后按节点滚动重启',
+        tools: 'sqlplus、srvctl',
+        steps: ['备份 spfile 与控制文件', '修改 processes 为 3000', '按节点滚动重启实例', '检查连接数与业务办理'],
+        rollbackPlan: '使用备份的 spfile 恢复原参数并重启实例',
+        backupConfirmed: true,
+        backupNote: '变更前一日 22:00 完成 RMAN 全量备份',
+        affectedSystems: ['INF-DB', 'S1'],
+        verificationPlan: '检查 v$resource_limit 与网点业务办理',
+      },
+    });
+    await run(change.id, [
+      ['sbk-engineer', { type: 'submit' }],
+      ['sbk-vendor-pm', { type: 'approve', comment: '方案可行，请甲方确认并做好备份准备' }],
+    ]);
+    const notice = await createWorkOrder(db, await as('sbk-engineer', now), sbk, {
+      kind: 'content',
+      subtype: 'kioskContent',
+      title: '自助终端通知：定点医疗机构信息更新',
+      description: '',
+      requestedAt: minutes(-24 * 60).toISOString(),
+      details: { channel: 'kiosk', body: '本市定点医疗机构名单已更新，请在自助终端“定点医疗机构查询”中查看。' },
+    });
+    await run(notice.id, [
+      ['sbk-engineer', { type: 'submit' }],
+      ['sbk-vendor-lead', { type: 'approve', comment: '文字已校对' }],
+      ['sbk-agency-lead', { type: 'approve', comment: '同意发布' }],
+      ['sbk-engineer', { type: 'publish' }],
+    ]);
+  }
+
+  const portal = await contractId('BJRBJ2021020');
+  if (portal && !(await db.selectFrom('work_orders').select('id').where('contract_id', '=', portal).executeTakeFirst())) {
+    const notice = await createWorkOrder(db, await as('portal-engineer', now), portal, {
+      kind: 'content',
+      subtype: 'notice',
+      title: '关于社保业务系统升级期间暂停网上办理的通知',
+      description: '',
+      systemKey: 'web',
+      details: { channel: 'website', body: '因系统升级，本周六 8:00 至 18:00 暂停社保网上业务办理，敬请谅解。' },
+    });
+    await run(notice.id, [['portal-engineer', { type: 'submit' }]]);
   }
 }

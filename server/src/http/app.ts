@@ -26,6 +26,9 @@ import { AppError } from '../errors.ts';
 import { authenticate, type SessionPolicy } from '../auth/auth.service.ts';
 import { SESSION_COOKIE } from '../auth/auth.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
+import { twoFactorRoutes } from '../auth/two-factor.routes.ts';
+import { userSecurityRoutes } from '../auth/user-security.routes.ts';
+import type { AnchorStore } from '../audit/audit-anchor.ts';
 import { contractRoutes } from '../contracts/contract.routes.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { userRoutes } from '../orgs/user.routes.ts';
@@ -34,8 +37,13 @@ import { slaRoutes } from '../sla/sla.routes.ts';
 import { incidentRoutes } from '../incidents/incident.routes.ts';
 import { reportUpRoutes } from '../notices/report-up.routes.ts';
 import { attachmentRoutes } from '../attachments/attachment.routes.ts';
+import { workOrderRoutes } from '../workorders/workorder.routes.ts';
 import { notificationRoutes } from '../notifications/notification.routes.ts';
 import { privacyRoutes } from '../privacy/privacy.routes.ts';
+import { closeoutRoutes } from '../privacy/closeout.routes.ts';
+import { staffRoutes } from '../staff/staff.routes.ts';
+import { accessRoutes } from '../access/access.routes.ts';
+import { registerDomains } from '../domains.ts';
 import { createChannels, type ChannelConfig } from '../notices/notice-channels.ts';
 import type { ReportUpDeps } from '../notices/report-up.service.ts';
 import { SlaError } from '../sla/sla-errors.ts';
@@ -44,10 +52,12 @@ import { SlaError } from '../sla/sla-errors.ts';
 export interface AppDeps {
   db: Db;
   config: Pick<AppConfig, 'cookieSecure' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'logLevel'> &
-    Partial<Pick<AppConfig, 'channels' | 'reportUpAckMinutes' | 'rateLimitPerMinute'>> & {
+    Partial<Pick<AppConfig, 'channels' | 'reportUpAckMinutes' | 'rateLimitPerMinute' | 'trustProxy' | 'auth' | 'audit'>> & {
       /** Sign-in attempts per minute per (client address, username); default 10. */
       signInPerMinute?: number;
     };
+  /** The SM2 anchor signer and its files; null/absent: verify checks the chain only. */
+  auditAnchors?: AnchorStore | null;
   /** Directory of the built web app; served at / when present. */
   webDist?: string | undefined;
   /** Log requests (off in tests). */
@@ -63,6 +73,10 @@ export interface AppServices {
   signInPerMinute: number;
   /** Report-up delivery: the configured channels and the acknowledgement window. */
   reportUp: ReportUpDeps;
+  /** Signed audit anchors (key and files outside the database); null when not configured. */
+  auditAnchors: AnchorStore | null;
+  /** Minimum audit retention in days. */
+  auditRetentionDays: number;
 }
 
 declare module 'fastify' {
@@ -73,9 +87,11 @@ declare module 'fastify' {
 
 /** Build the application without listening. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  registerDomains();
   const app = Fastify({
     logger: deps.logger ? { level: deps.config.logLevel } : false,
-    trustProxy: true,
+    // Only a configured reverse proxy may name the client address (audit rows, rate limits).
+    trustProxy: deps.config.trustProxy ?? 'loopback',
     bodyLimit: 5 * 1024 * 1024,
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
@@ -87,15 +103,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionPolicy: {
       idleMinutes: deps.config.sessionIdleMinutes,
       maxHours: deps.config.sessionMaxHours,
-      maxFailedAttempts: 5,
-      lockMinutes: 15,
+      maxFailedAttempts: deps.config.auth?.lockoutThreshold ?? 5,
+      lockMinutes: deps.config.auth?.lockoutMinutes ?? 15,
+      twoFactor: deps.config.auth?.twoFactor ?? 'privileged',
     },
     cookieSecure: deps.config.cookieSecure,
     signInPerMinute: deps.config.signInPerMinute ?? 10,
     reportUp: { channels: createChannels(deps.config.channels ?? {}), ackMinutes: deps.config.reportUpAckMinutes ?? 5 },
+    auditAnchors: deps.auditAnchors ?? null,
+    auditRetentionDays: deps.config.audit?.retentionDays ?? 200,
   };
   app.decorate('services', services);
   app.decorateRequest('sessionUser', null);
+  app.decorateRequest('authSession', null);
 
   await app.register(cookie);
   // Security headers and a strict content security policy (antd needs inline styles, nothing else inline).
@@ -166,8 +186,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     const access = req.routeOptions.config.access;
     const token = req.cookies[SESSION_COOKIE];
-    if (token) req.sessionUser = await authenticate(services.db, token, services.sessionPolicy, new Date());
+    if (token) {
+      req.authSession = await authenticate(services.db, token, services.sessionPolicy, new Date());
+      // only a complete sign-in is a user; a password-only session opens nothing but the sign-in steps
+      req.sessionUser = req.authSession?.stage === 'complete' ? req.authSession.user : null;
+    }
     if (!access || access === 'public') return;
+    if (access === 'signingIn') {
+      if (!req.authSession) throw new AppError('UNAUTHENTICATED', '未登录或登录已过期，请重新登录');
+      return;
+    }
+    if (req.authSession && req.authSession.stage !== 'complete') throw new AppError('SECOND_FACTOR_REQUIRED', '请先完成双因素验证，再进行其他操作');
     if (!req.sessionUser) throw new AppError('UNAUTHENTICATED', '未登录或登录已过期，请重新登录');
     if (access === 'platformAdmin' && !req.sessionUser.isPlatformAdmin) throw new AppError('FORBIDDEN', '只有平台管理员可以执行此操作');
   });
@@ -202,6 +231,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(authRoutes);
+  await app.register(twoFactorRoutes);
+  await app.register(userSecurityRoutes);
   await app.register(contractRoutes);
   await app.register(auditRoutes);
   await app.register(userRoutes);
@@ -209,8 +240,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(incidentRoutes);
   await app.register(reportUpRoutes);
   await app.register(attachmentRoutes);
+  await app.register(workOrderRoutes);
   await app.register(notificationRoutes);
   await app.register(privacyRoutes);
+  await app.register(closeoutRoutes);
+  await app.register(staffRoutes);
+  await app.register(accessRoutes);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -8,6 +8,7 @@ import { ZContractIdParams } from '../contracts/contract.schema.ts';
 import { applyIncidentCommand, createIncident, getIncident, listIncidents, type IncidentCommand } from './incident.service.ts';
 import { ZIncident, ZIncidentCommand, ZIncidentDetail, ZIncidentListQuery, ZNewIncident } from './incident.schema.ts';
 import { exportIncidentsXlsx } from './incident-export.ts';
+import { requireRecentAuth } from '../auth/reauth.ts';
 import { seriousFaultRecordDocx } from './serious-fault-record.ts';
 
 /** Convert the wire command (ISO strings) into the service command (Dates). */
@@ -72,12 +73,13 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'user' },
       schema: {
         tags: ['故障'],
-        summary: '按筛选条件导出故障清单（Excel）',
+        summary: '按筛选条件导出故障清单（Excel；需再次验证身份）',
         params: ZContractIdParams,
         querystring: ZIncidentListQuery.omit({ limit: true, offset: true }),
       },
     },
     async (req, reply) => {
+      requireRecentAuth(req);
       const buf = await exportIncidentsXlsx(app.services.db, ctxOf(req), { contractId: req.params.contractId, ...req.query });
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

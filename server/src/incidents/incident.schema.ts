@@ -107,6 +107,7 @@ export const ZIncidentDetail = z.object({
   incident: ZIncident,
   myRoles: z.array(z.enum(ROLE_KEYS)),
   availableCommands: z.array(z.string()).describe('当前用户此刻可执行的操作（按角色与状态计算）'),
+  canRevealPii: z.boolean().describe('当前用户可否查看个人信息明文（须填写理由）'),
   events: z.array(z.object({ id: z.string(), type: z.string(), typeName: z.string(), at: z.string(), actorName: z.string().nullable(), actorRole: z.string().nullable(), data: z.record(z.string(), z.unknown()) })),
   sla: z.object({ clockId: z.string(), levelKey: z.string(), isOpen: z.boolean(), nextDeadlineAt: z.string().nullable(), result: ZSlaResult }).nullable(),
 });

@@ -7,16 +7,20 @@ import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { auditInsert, recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { requireContractRoles, requireRecordRoles } from '../contracts/contract-access.ts';
 import type { Role } from '../auth/roles.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
-import { openClock, recordClockEvents, findClock, registerClockSubject, type ClockView } from '../sla/sla-clock.service.ts';
+import { openClock, recordSubjectClockEvents, findClock, registerClockSubject, type ClockView } from '../sla/sla-clock.service.ts';
+import { incidentNumber, updateIncidentSlaColumns, updateWithEvent } from './incident.repo.ts';
 import type { SlaEvent, SlaTargetKind } from '../sla/sla-engine.ts';
 import { createReportUpNotices } from '../notices/report-up.service.ts';
 import { maskText } from '../privacy/pii.ts';
+import { piiLookupIndex, sealIncident, type IncidentPiiField } from './incident-pii.ts';
+import { PII_REVEALERS } from '../privacy/reveal.service.ts';
+import { randomUUID } from 'node:crypto';
 import {
   ACTION_NAMES,
   STATUS_NAMES,
@@ -130,83 +134,105 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
     throw new AppError('VALIDATION_FAILED', `系统建议的等级为「${levelOf(def, suggested)?.name ?? suggested}」，选择其他等级须填写理由`);
   }
   return db.transaction().execute(async (trx) => {
-    const seq = await sql<{ n: string }>`SELECT nextval('incident_number_seq') AS n`.execute(trx);
-    const number = `GZ${input.reportedAt.toISOString().slice(0, 4)}-${String(seq.rows[0]?.n ?? '0').padStart(6, '0')}`;
-    const row = await trx
-      .insertInto('incidents')
-      .values({
-        contract_id: contractId,
-        number,
-        title: input.title,
-        description: input.description,
-        system_key: input.systemKey,
-        site: input.site ?? null,
-        site_zone: input.siteZone ?? null,
-        channel: input.channel,
-        reporter_name: input.reporterName,
-        reporter_org: input.reporterOrg ?? null,
-        reporter_contact: input.reporterContact ?? null,
-        reported_at: input.reportedAt,
-        created_at: ctx.now,
-        created_by: ctx.user.id,
-        level_key: levelKey,
-        suggested_level_key: suggested,
-        level_reason: input.levelReason ?? null,
-        impact: JSON.stringify(input.impact),
-        tags: input.tags ?? [],
-        status: 'new',
-        leader_approval_required: level.requiresLeaderApproval !== undefined,
-        updated_at: ctx.now,
-      })
-      .returning(['id', 'number'])
-      .executeTakeFirstOrThrow();
-    await openClock(
+    const id = randomUUID();
+    const pii = sealIncident(id, { title: input.title, description: input.description, reporterName: input.reporterName, reporterContact: input.reporterContact ?? null });
+    const title = pii.masked.title ?? '';
+    // The clock first (computed before it is written), so the incident row carries its SLA columns from the start.
+    const clock = await openClock(
       trx,
-      { contractId, subjectType: 'incident', subjectId: row.id, systemKey: input.systemKey, levelKey, conditions: { siteZone: input.siteZone, tags: input.tags }, reportedAt: input.reportedAt },
+      { contractId, subjectType: 'incident', subjectId: id, systemKey: input.systemKey, levelKey, conditions: { siteZone: input.siteZone, tags: input.tags }, reportedAt: input.reportedAt },
       ctx.now,
+      { sla, syncSubject: false },
     );
+    // The row and its first timeline event in one statement; the number is drawn in it too.
+    const row = await trx
+      .with('inc', (qb) =>
+        qb
+          .insertInto('incidents')
+          .values({
+            id,
+            contract_id: contractId,
+            number: incidentNumber(input.reportedAt),
+            title,
+            description: pii.masked.description ?? '',
+            pii_sealed: pii.sealed,
+            pii_index: pii.indexes,
+            pii_sealed_at: ctx.now,
+            system_key: input.systemKey,
+            site: input.site ?? null,
+            site_zone: input.siteZone ?? null,
+            channel: input.channel,
+            reporter_name: pii.masked.reporterName ?? '',
+            reporter_org: input.reporterOrg ?? null,
+            reporter_contact: pii.masked.reporterContact ?? null,
+            reported_at: input.reportedAt,
+            created_at: ctx.now,
+            created_by: ctx.user.id,
+            level_key: levelKey,
+            suggested_level_key: suggested,
+            level_reason: input.levelReason ?? null,
+            impact: JSON.stringify(input.impact),
+            tags: input.tags ?? [],
+            status: 'new',
+            leader_approval_required: level.requiresLeaderApproval !== undefined,
+            updated_at: ctx.now,
+            ...slaColumnsOf(clock),
+          })
+          .returning(['id', 'number']),
+      )
+      .with('ev', (qb) =>
+        qb.insertInto('incident_events').values({
+          incident_id: id,
+          type: 'created',
+          at: ctx.now,
+          actor_user_id: ctx.user.id,
+          actor_name: ctx.user.displayName,
+          actor_role: roles[0] ?? null,
+          data: JSON.stringify({ reportedAt: input.reportedAt.toISOString(), channel: input.channel, levelKey, suggestedLevelKey: suggested, levelReason: input.levelReason ?? null }),
+        }),
+      )
+      .selectFrom('inc')
+      .select(['id', 'number'])
+      .executeTakeFirstOrThrow();
+    const number = row.number;
     const systemName = def.systems.find((s) => s.key === input.systemKey)?.name ?? input.systemKey;
-    await createReportUpNotices(trx, def, { incidentId: row.id, contractId, number, title: input.title, levelKey, levelName: level.name, systemName, reportedAt: input.reportedAt }, ctx.now);
-    await trx
-      .insertInto('incident_events')
-      .values({
-        incident_id: row.id,
-        type: 'created',
-        at: ctx.now,
-        actor_user_id: ctx.user.id,
-        actor_name: ctx.user.displayName,
-        actor_role: roles[0] ?? null,
-        data: JSON.stringify({ reportedAt: input.reportedAt.toISOString(), channel: input.channel, levelKey, suggestedLevelKey: suggested, levelReason: input.levelReason ?? null }),
-      })
-      .execute();
+    await createReportUpNotices(trx, def, { incidentId: row.id, contractId, number, title, levelKey, levelName: level.name, systemName, reportedAt: input.reportedAt }, ctx.now);
     await recordAudit(
       trx,
       actorOf(ctx, roles[0] ?? null),
-      { action: 'incident.created', entityType: 'incident', entityId: row.id, contractId, after: { number, title: input.title, systemKey: input.systemKey, levelKey, suggestedLevelKey: suggested, channel: input.channel, reportedAt: input.reportedAt.toISOString() } },
+      { action: 'incident.created', entityType: 'incident', entityId: row.id, contractId, after: { number, title, systemKey: input.systemKey, levelKey, suggestedLevelKey: suggested, channel: input.channel, reportedAt: input.reportedAt.toISOString() } },
       ctx.now,
     );
     return { id: row.id, number: row.number, levelKey, suggestedLevelKey: suggested };
   });
 }
 
+/** An incident's denormalised SLA columns (board sorting and filters) from its clock. */
+export function slaColumnsOf(clock: ClockView) {
+  let due: string | null = null;
+  for (const t of clock.result.targets) {
+    if ((t.state === 'running' || t.state === 'atRisk' || t.state === 'paused') && t.dueAt && (due === null || t.dueAt < due)) due = t.dueAt;
+  }
+  return {
+    sla_next_deadline_at: clock.nextDeadlineAt,
+    sla_due_at: due,
+    sla_breached: clock.result.targets.some((t) => t.state === 'breached'),
+    sla_at_risk: clock.result.targets.some((t) => t.state === 'atRisk'),
+  };
+}
+
 /** Denormalise the clock onto the incident row for board sorting and filters. */
 export async function syncSlaColumns(trx: Trx, incidentId: string, clock: ClockView): Promise<void> {
-  const open = clock.result.targets.filter((t) => t.state === 'running' || t.state === 'atRisk' || t.state === 'paused' || t.state === 'breached');
-  const dues = open.filter((t) => t.state !== 'breached' && t.dueAt).map((t) => t.dueAt ?? '').sort();
-  await trx
-    .updateTable('incidents')
-    .set({
-      sla_next_deadline_at: clock.nextDeadlineAt,
-      sla_due_at: dues[0] ?? null,
-      sla_breached: clock.result.targets.some((t) => t.state === 'breached'),
-      sla_at_risk: clock.result.targets.some((t) => t.state === 'atRisk'),
-    })
-    .where('id', '=', incidentId)
-    .execute();
+  await trx.updateTable('incidents').set(slaColumnsOf(clock)).where('id', '=', incidentId).execute();
+}
+
+/** {@link syncSlaColumns} for a batch (the sweep): one statement, and rows whose columns did not change are not written. */
+export async function syncSlaColumnsBulk(trx: Trx, items: readonly { subjectId: string; view: ClockView }[]): Promise<void> {
+  await updateIncidentSlaColumns(trx, items.map((i) => ({ id: i.subjectId, ...slaColumnsOf(i.view) })));
 }
 
 // Every clock recomputation (events, the sweep, calendar corrections) keeps the incident row in step.
-registerClockSubject('incident', syncSlaColumns);
+registerClockSubject('incident', syncSlaColumns, syncSlaColumnsBulk);
 
 /** The error for an incident that does not exist or is outside the caller's scope. */
 export function incidentNotFound(): AppError {
@@ -216,10 +242,18 @@ export function incidentNotFound(): AppError {
 /** Load an incident the caller may see; otherwise INCIDENT_NOT_FOUND (never the record). */
 async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: readonly Role[]) {
   if (!/^[0-9a-f-]{36}$/i.test(incidentId)) throw incidentNotFound();
-  const inc = await db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirst();
-  if (!inc) throw incidentNotFound();
+  // The contract's current version comes along, so the SLA context needs no query of its own.
+  const row = await db
+    .selectFrom('incidents')
+    .innerJoin('contracts', 'contracts.id', 'incidents.contract_id')
+    .selectAll('incidents')
+    .select(['contracts.current_version_id as contract_version_id', 'contracts.timezone as contract_timezone'])
+    .where('incidents.id', '=', incidentId)
+    .executeTakeFirst();
+  if (!row) throw incidentNotFound();
+  const { contract_version_id, contract_timezone, ...inc } = row;
   const roles = await requireRecordRoles(db, ctx, inc.contract_id, incidentNotFound, allowed);
-  return { inc, roles };
+  return { inc, roles, contractHead: { current_version_id: contract_version_id, timezone: contract_timezone } };
 }
 
 /**
@@ -234,13 +268,14 @@ export async function requireIncidentAccess(db: Db, ctx: Ctx, incidentId: string
 
 /** Apply a command; `expectedVersion` must match the stored version. */
 export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string, expectedVersion: number, cmd: IncidentCommand) {
-  const { inc, roles } = await loadVisible(db, ctx, incidentId);
+  const { inc, roles, contractHead } = await loadVisible(db, ctx, incidentId);
   const allowed = COMMAND_ROLES[cmd.type];
   const actingRole = roles.find((r) => allowed.includes(r));
   if (!actingRole && !ctx.user.isPlatformAdmin) {
     throw new AppError('FORBIDDEN', `您在该合同中的角色无权执行「${COMMAND_NAMES[cmd.type]}」`);
   }
-  const def = await loadDefinition(db, inc.contract_id, ctx.now);
+  const sla = await loadSlaContext(db, inc.contract_id, ctx.now, contractHead);
+  const def = sla.definition;
   const at = 'occurredAt' in cmd && cmd.occurredAt ? cmd.occurredAt : ctx.now;
   if (at.getTime() > ctx.now.getTime() + 60_000) throw new AppError('VALIDATION_FAILED', '发生时间不能晚于当前时间');
   if (at.getTime() < new Date(inc.reported_at).getTime()) throw new AppError('VALIDATION_FAILED', '发生时间不能早于首次报告时间');
@@ -349,35 +384,38 @@ export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string,
       return never;
     }
   }
+  // Personal data: the columns and the timeline keep masked text; the originals go into the envelope.
+  const piiChanges: Partial<Record<IncidentPiiField, string | null>> = {};
+  if ('resolution' in patch) piiChanges.resolution = patch['resolution'] as string | null;
+  if ('callback_note' in patch) piiChanges.callbackNote = patch['callback_note'] as string | null;
+  if (Object.keys(piiChanges).length > 0) {
+    const sealed = sealIncident(incidentId, piiChanges, inc.pii_sealed);
+    if ('resolution' in piiChanges) patch['resolution'] = sealed.masked.resolution;
+    if ('callbackNote' in piiChanges) patch['callback_note'] = sealed.masked.callbackNote;
+    patch['pii_sealed'] = sealed.sealed;
+    patch['pii_index'] = sealed.indexes;
+  }
+  eventData = Object.fromEntries(Object.entries(eventData).map(([k, v]) => [k, typeof v === 'string' ? maskText(v) : v]));
 
   return db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('incidents')
-      .set({ ...patch, version: sql`version + 1`, updated_at: ctx.now })
-      .where('id', '=', incidentId)
-      .where('version', '=', expectedVersion)
-      .returning(['version', 'status'])
-      .executeTakeFirst();
+    // The clock first, in the same lock order as the sweep (clock, then incident); its columns go into the one UPDATE below.
+    const clock = slaEvents.length > 0 ? await recordSubjectClockEvents(trx, 'incident', incidentId, slaEvents, ctx.now, { sla, syncSubject: false }) : null;
+    const event = { incident_id: incidentId, type: cmd.type, at, actor_user_id: ctx.user.id, actor_name: ctx.user.displayName, actor_role: actingRole ?? 'platformAdmin', data: JSON.stringify(eventData) };
+    // The audit row goes into the same statement: if the update matches, the incident is at the version
+    // the caller saw, so its new version and status are known now; if it does not, the transaction rolls back.
+    const next = { status: typeof patch['status'] === 'string' ? patch['status'] : inc.status, version: expectedVersion + 1 };
+    const audit = { action: `incident.${cmd.type}`, entityType: 'incident', entityId: incidentId, contractId: inc.contract_id, before: { status: inc.status, levelKey: inc.level_key, version: inc.version }, after: { ...next, ...eventData } };
+    const updated = await updateWithEvent(trx, incidentId, expectedVersion, { ...patch, ...(clock ? slaColumnsOf(clock) : {}), updated_at: ctx.now }, event, (qc) =>
+      auditInsert(qc, actorOf(ctx, actingRole ?? null), audit, ctx.now),
+    );
     if (!updated) {
       throw new AppError('VERSION_CONFLICT', '该故障单已被他人修改，请刷新后重试', { currentVersion: inc.version });
     }
-    await trx
-      .insertInto('incident_events')
-      .values({ incident_id: incidentId, type: cmd.type, at, actor_user_id: ctx.user.id, actor_name: ctx.user.displayName, actor_role: actingRole ?? 'platformAdmin', data: JSON.stringify(eventData) })
-      .execute();
-    const clockRow = await trx.selectFrom('sla_clocks').select('id').where('subject_type', '=', 'incident').where('subject_id', '=', incidentId).executeTakeFirstOrThrow();
-    if (slaEvents.length > 0) await recordClockEvents(trx, clockRow.id, slaEvents, ctx.now);
     if (cmd.type === 'changeLevel') {
       const level = levelOf(def, cmd.levelKey);
       const systemName = def.systems.find((s) => s.key === inc.system_key)?.name ?? inc.system_key;
       await createReportUpNotices(trx, def, { incidentId, contractId: inc.contract_id, number: inc.number, title: inc.title, levelKey: cmd.levelKey, levelName: level?.name ?? cmd.levelKey, systemName, reportedAt: new Date(inc.reported_at) }, ctx.now);
     }
-    await recordAudit(
-      trx,
-      actorOf(ctx, actingRole ?? null),
-      { action: `incident.${cmd.type}`, entityType: 'incident', entityId: incidentId, contractId: inc.contract_id, before: { status: inc.status, levelKey: inc.level_key, version: inc.version }, after: { status: updated.status, version: updated.version, ...eventData } },
-      ctx.now,
-    );
     return { id: incidentId, version: updated.version, status: updated.status };
   });
 }
@@ -400,18 +438,19 @@ export function availableCommands(status: IncidentStatus, roles: readonly Role[]
 
 /** One incident with its timeline and its SLA clock. */
 export async function getIncident(db: Db, ctx: Ctx, incidentId: string) {
-  const { inc, roles } = await loadVisible(db, ctx, incidentId);
+  const { inc, roles, contractHead } = await loadVisible(db, ctx, incidentId);
   const [events, clock] = await Promise.all([
     db.selectFrom('incident_events').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute(),
     findClock(db, 'incident', incidentId),
   ]);
-  const def = await loadDefinition(db, inc.contract_id, ctx.now);
+  const def = (await loadSlaContext(db, inc.contract_id, ctx.now, contractHead)).definition;
   const level = levelOf(def, inc.level_key);
   const system = def.systems.find((s) => s.key === inc.system_key);
   return {
     incident: toView(inc, level?.name ?? inc.level_key, system?.name ?? inc.system_key),
     myRoles: roles,
     availableCommands: availableCommands(inc.status as IncidentStatus, roles, ctx.user.isPlatformAdmin),
+    canRevealPii: roles.some((r) => PII_REVEALERS.includes(r)),
     events: events.map((e) => ({
       id: String(e.id),
       type: e.type,
@@ -508,7 +547,11 @@ export async function listIncidents(db: Db, ctx: Ctx, f: IncidentFilter) {
   if (f.assigneeUserId) q = q.where('assignee_user_id', '=', f.assigneeUserId);
   if (f.breached !== undefined) q = q.where('sla_breached', '=', f.breached);
   if (f.atRisk !== undefined) q = q.where('sla_at_risk', '=', f.atRisk);
-  if (f.q && f.q.trim()) {
+  const piiIndex = f.q ? piiLookupIndex(f.q) : null;
+  if (piiIndex) {
+    // A full phone or ID number: found by its blind index (the text holds only the masked form).
+    q = q.where(sql<boolean>`pii_index @> ARRAY[${piiIndex}]::text[]`);
+  } else if (f.q && f.q.trim()) {
     // LIKE wildcards are dropped from the query rather than escaped: escapes would be doubled too.
     const needle = doubleForSearch(f.q.trim().replace(/[\\%_]/g, ''));
     q = q.where('search_doubled', 'like', `%${needle}%`);

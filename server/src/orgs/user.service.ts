@@ -1,7 +1,7 @@
 /**
  * Users and their contract roles.
  */
-import type { Db } from '../db/database.ts';
+import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
 import { assertPasswordPolicy, hashPassword } from '../auth/password.ts';
@@ -9,6 +9,8 @@ import { isRole, type Role } from '../auth/roles.ts';
 import { requireContractRoles } from '../contracts/contract-access.ts';
 import { MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
+import { effectiveScope, isInScope, validateGrantScope, type ScopeArea } from '../contracts/scope.ts';
+import { assertGrantCleared } from '../staff/staff-clearance.ts';
 
 /** Input for creating a user. */
 export interface NewUser {
@@ -69,14 +71,34 @@ export async function createUser(db: Db, ctx: Ctx | null, input: NewUser, now: D
   });
 }
 
-/** Grant a contract role (agency administrators of the contract, platform administrators, or the CLI). */
-export async function grantRole(db: Db, ctx: Ctx | null, input: { userId: string; contractId: string; role: string }, now: Date): Promise<{ id: string }> {
+/** A grant's district/street limit (agency-side roles only). */
+export interface GrantScopeInput {
+  district: string;
+  street?: string | null | undefined;
+}
+
+/**
+ * Grant a contract role (agency administrators of the contract, platform
+ * administrators, or the CLI). Nobody has a role by default: every role is an
+ * explicit, audited grant. A vendor person must be cleared on the roster first
+ * (STAFF_NOT_CLEARED); an agency grant may be limited to a district or street
+ * of the contract's sites (SCOPE_INVALID otherwise).
+ */
+export async function grantRole(
+  db: Db,
+  ctx: Ctx | null,
+  input: { userId: string; contractId: string; role: string; scope?: GrantScopeInput | null | undefined },
+  now: Date,
+): Promise<{ id: string }> {
   if (!isRole(input.role)) throw new AppError('ROLE_UNKNOWN', `未知角色「${input.role}」`);
   const role: Role = input.role;
   if (ctx) await requireContractRoles(db, ctx, input.contractId, MEMBERSHIP_MANAGERS);
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'username']).where('id', '=', input.userId).executeTakeFirst();
     if (!user) throw new AppError('NOT_FOUND', '用户不存在');
+    const scope = input.scope ? await validateGrantScope(trx, input.contractId, role, input.scope) : null;
+    if (ctx) await assertWithinGrantorScope(trx, ctx, input.contractId, scope);
+    await assertGrantCleared(trx, input.contractId, input.userId, role);
     const existing = await trx
       .selectFrom('memberships')
       .select('id')
@@ -84,32 +106,59 @@ export async function grantRole(db: Db, ctx: Ctx | null, input: { userId: string
       .where('contract_id', '=', input.contractId)
       .where('role', '=', role)
       .where('revoked_at', 'is', null)
+      .where((eb) => (scope ? eb('scope_district', '=', scope.district) : eb('scope_district', 'is', null)))
+      .where((eb) => (scope?.street ? eb('scope_street', '=', scope.street) : eb('scope_street', 'is', null)))
       .executeTakeFirst();
     if (existing) return existing;
     const row = await trx
       .insertInto('memberships')
-      .values({ user_id: input.userId, contract_id: input.contractId, role, granted_by: ctx?.user.id ?? null })
+      .values({ user_id: input.userId, contract_id: input.contractId, role, granted_by: ctx?.user.id ?? null, scope_district: scope?.district ?? null, scope_street: scope?.street ?? null })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, actorOf(ctx), { action: 'membership.granted', entityType: 'membership', entityId: row.id, contractId: input.contractId, after: { userId: input.userId, username: user.username, role } }, now);
+    await recordAudit(
+      trx,
+      actorOf(ctx),
+      { action: 'membership.granted', entityType: 'membership', entityId: row.id, contractId: input.contractId, after: { userId: input.userId, username: user.username, role, scope } },
+      now,
+    );
     return row;
   });
+}
+
+/**
+ * An administrator whose own grant is limited to a district or street may
+ * grant and revoke only within that area (never contract-wide, never vendor roles).
+ */
+async function assertWithinGrantorScope(trx: Trx, ctx: Ctx, contractId: string, target: ScopeArea | null): Promise<void> {
+  const mine = await effectiveScope(trx, ctx, contractId, MEMBERSHIP_MANAGERS);
+  if (mine === null) return;
+  const where = mine.map((a) => (a.street ? `${a.district}${a.street}` : a.district)).join('、');
+  if (target === null || !isInScope(mine, target)) throw new AppError('SCOPE_INVALID', `您的管理范围限于${where}，只能在该范围内授予或撤销权限`);
 }
 
 /** Revoke a contract role. */
 export async function revokeRole(db: Db, ctx: Ctx, input: { membershipId: string; contractId: string }): Promise<void> {
   await requireContractRoles(db, ctx, input.contractId, MEMBERSHIP_MANAGERS);
   await db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('memberships')
+      .select(['scope_district', 'scope_street'])
+      .where('id', '=', input.membershipId)
+      .where('contract_id', '=', input.contractId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (current) await assertWithinGrantorScope(trx, ctx, input.contractId, current.scope_district === null ? null : { district: current.scope_district, street: current.scope_street });
     const m = await trx
       .updateTable('memberships')
       .set({ revoked_at: ctx.now })
       .where('id', '=', input.membershipId)
       .where('contract_id', '=', input.contractId)
       .where('revoked_at', 'is', null)
-      .returning(['id', 'user_id', 'role'])
+      .returning(['id', 'user_id', 'role', 'scope_district', 'scope_street'])
       .executeTakeFirst();
     if (!m) throw new AppError('NOT_FOUND', '该授权不存在或已撤销');
-    await recordAudit(trx, actorOf(ctx), { action: 'membership.revoked', entityType: 'membership', entityId: m.id, contractId: input.contractId, before: { userId: m.user_id, role: m.role } }, ctx.now);
+    const scope = m.scope_district === null ? null : { district: m.scope_district, street: m.scope_street };
+    await recordAudit(trx, actorOf(ctx), { action: 'membership.revoked', entityType: 'membership', entityId: m.id, contractId: input.contractId, before: { userId: m.user_id, role: m.role, scope } }, ctx.now);
   });
 }
 
@@ -133,14 +182,25 @@ export async function listContractMembers(db: Db, ctx: Ctx, contractId: string) 
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
     .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
-    .select(['m.id', 'm.role', 'm.granted_at', 'u.id as user_id', 'u.username', 'u.display_name', 'o.name as organisation_name'])
+    .select(['m.id', 'm.role', 'm.granted_at', 'm.scope_district', 'm.scope_street', 'u.id as user_id', 'u.username', 'u.display_name', 'o.name as organisation_name'])
     .where('m.contract_id', '=', contractId)
     .where('m.revoked_at', 'is', null)
     .orderBy('u.username')
     .execute();
   return rows.flatMap((r) =>
     isRole(r.role)
-      ? [{ id: r.id, role: r.role, grantedAt: new Date(r.granted_at).toISOString(), userId: r.user_id, username: r.username, displayName: r.display_name, organisationName: r.organisation_name }]
+      ? [
+          {
+            id: r.id,
+            role: r.role,
+            grantedAt: new Date(r.granted_at).toISOString(),
+            userId: r.user_id,
+            username: r.username,
+            displayName: r.display_name,
+            organisationName: r.organisation_name,
+            scope: r.scope_district === null ? null : { district: r.scope_district, street: r.scope_street },
+          },
+        ]
       : [],
   );
 }

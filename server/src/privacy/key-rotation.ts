@@ -11,11 +11,12 @@ import { envelopeKeyId, type KeyRing } from './field-crypto.ts';
 import { addActiveKey } from './key-ring.ts';
 import { installKeyRing, openRecord, sealRecord, type PiiSpec } from './pii-vault.ts';
 
-/** A table whose rows carry a `pii_sealed` envelope (and optionally `pii_index` blind indexes). */
+/** A table whose rows carry a `pii_sealed` envelope, `pii_index` blind indexes and `pii_sealed_at`. */
 export interface SealedTable {
   table: string;
   spec: PiiSpec<string>;
-  hasIndex: boolean;
+  /** Field → the column holding its readable (masked) form. */
+  columns: Readonly<Record<string, string>>;
 }
 
 const sealedTables = new Map<string, SealedTable>();
@@ -54,11 +55,7 @@ export async function resealAll(db: Db, ring: KeyRing, batchSize = 500): Promise
           const context = `${t.table}:${row.id}`;
           const originals = openRecord(context, row.pii_sealed, ring);
           const s = sealRecord(t.spec, context, originals, null, ring);
-          if (t.hasIndex) {
-            await sql`UPDATE ${sql.table(t.table)} SET pii_sealed = ${s.sealed}, pii_index = ${s.indexes} WHERE id = ${row.id}::uuid`.execute(trx);
-          } else {
-            await sql`UPDATE ${sql.table(t.table)} SET pii_sealed = ${s.sealed} WHERE id = ${row.id}::uuid`.execute(trx);
-          }
+          await sql`UPDATE ${sql.table(t.table)} SET pii_sealed = ${s.sealed}, pii_index = ${s.indexes} WHERE id = ${row.id}::uuid`.execute(trx);
           resealed++;
         }
         return rows.rows.length;
@@ -66,6 +63,36 @@ export async function resealAll(db: Db, ring: KeyRing, batchSize = 500): Promise
       if (n < batchSize) break;
     }
     out.push({ table: t.table, resealed });
+  }
+  return out;
+}
+
+/**
+ * Seal rows written before sealing existed (`pii_sealed_at` null): their
+ * readable columns still hold the originals. Run at start; idempotent.
+ */
+export async function sealLegacyRows(db: Db, ring: KeyRing, now: Date, batchSize = 500): Promise<ResealResult[]> {
+  const out: ResealResult[] = [];
+  for (const t of listSealedTables()) {
+    const fields = Object.keys(t.columns);
+    let sealed = 0;
+    for (;;) {
+      const n = await db.transaction().execute(async (trx) => {
+        const rows = await sql<Record<string, string | null> & { id: string }>`
+          SELECT id::text AS id, ${sql.join(fields.map((f) => sql`${sql.ref(t.columns[f] ?? f)} AS ${sql.id(f)}`))}
+          FROM ${sql.table(t.table)} WHERE pii_sealed_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`.execute(trx);
+        for (const row of rows.rows) {
+          const values = Object.fromEntries(fields.map((f) => [f, row[f] ?? null]));
+          const s = sealRecord(t.spec, `${t.table}:${row.id}`, values, null, ring);
+          const sets = fields.map((f) => sql`${sql.ref(t.columns[f] ?? f)} = ${s.masked[f] ?? null}`);
+          await sql`UPDATE ${sql.table(t.table)} SET ${sql.join(sets)}, pii_sealed = ${s.sealed}, pii_index = ${s.indexes}, pii_sealed_at = ${now} WHERE id = ${row.id}::uuid`.execute(trx);
+          sealed++;
+        }
+        return rows.rows.length;
+      });
+      if (n < batchSize) break;
+    }
+    out.push({ table: t.table, resealed: sealed });
   }
   return out;
 }

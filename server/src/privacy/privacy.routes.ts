@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { revealPii } from './reveal.service.ts';
+import { requireRecentAuth } from '../auth/reauth.ts';
 
 const ZRevealRequest = z
   .object({
@@ -28,6 +29,9 @@ export const privacyRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ value: z.string().nullable() }), 400: ZErrorResponse, 401: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse, 429: ZErrorResponse },
       },
     },
-    async (req) => revealPii(app.services.db, ctxOf(req), req.body),
+    async (req) => {
+      requireRecentAuth(req);
+      return revealPii(app.services.db, ctxOf(req), req.body);
+    },
   );
 };

@@ -3,7 +3,8 @@
  * listening on an ephemeral port and serving the built web app from
  * web/dist, the report-up job, and a local fake SMS gateway.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../src/db/database.ts';
@@ -15,7 +16,7 @@ import { createUser, grantRole } from '../../src/orgs/user.service.ts';
 import type { Role } from '../../src/auth/roles.ts';
 import { isolatedDb } from '../helpers/db.ts';
 import { startFakeGateway, type FakeGateway } from '../helpers/fake-gateway.ts';
-import { TEST_PASSWORD, uniq } from '../helpers/factories.ts';
+import { enrolTestStaff, TEST_PASSWORD, uniq } from '../helpers/factories.ts';
 
 /** The built web app the server serves. */
 export const WEB_DIST = join(import.meta.dirname, '..', '..', '..', 'web', 'dist');
@@ -50,14 +51,21 @@ export interface E2eApp {
   close(): Promise<void>;
 }
 
-/** Start the app over a private database, with SMS going to a local fake gateway. */
-export async function startE2eApp(): Promise<E2eApp> {
+/**
+ * Start the app over a private database, with SMS going to a local fake gateway.
+ * `snapshotWeb`: serve a private copy of web/dist, so that a rebuild of the web
+ * app while the test runs (another run on the same checkout) cannot replace the
+ * lazily loaded chunks the open pages still ask for.
+ */
+export async function startE2eApp(options: { snapshotWeb?: boolean } = {}): Promise<E2eApp> {
+  const webDist = options.snapshotWeb ? mkdtempSync(join(tmpdir(), 'yunwei-web-')) : WEB_DIST;
+  if (options.snapshotWeb) cpSync(WEB_DIST, webDist, { recursive: true });
   const iso = await isolatedDb();
   const gateway = await startFakeGateway();
   const app = await buildApp({
     db: iso.db,
     config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent', channels: { smsGatewayUrl: `${gateway.url}/sms`, mailGatewayUrl: undefined, wecomWebhookUrl: undefined, dingtalkWebhookUrl: undefined }, reportUpAckMinutes: 5 },
-    webDist: WEB_DIST,
+    webDist,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -76,6 +84,7 @@ export async function startE2eApp(): Promise<E2eApp> {
       await app.close();
       await gateway.close();
       await iso.drop();
+      if (options.snapshotWeb) rmSync(webDist, { recursive: true, force: true });
     },
   };
 }
@@ -89,6 +98,7 @@ export async function createPerson(
 ): Promise<{ id: string; username: string; password: string; displayName: string }> {
   const username = `e2e-${uniq()}`;
   const u = await createUser(db, null, { username, displayName: person.displayName, password: TEST_PASSWORD, organisationName: person.organisationName, organisationKind: person.side }, new Date());
+  if (person.side === 'vendor') await enrolTestStaff(db, contractId, u.id, person.displayName);
   for (const role of roles) await grantRole(db, null, { userId: u.id, contractId, role }, new Date());
   return { id: u.id, username, password: TEST_PASSWORD, displayName: person.displayName };
 }

@@ -10,8 +10,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../src/db/database.ts';
 import { importContract } from '../../src/contracts/contract.service.ts';
 import { createUser, grantRole } from '../../src/orgs/user.service.ts';
-import type { Role } from '../../src/auth/roles.ts';
+import { ROLES, type Role } from '../../src/auth/roles.ts';
+import { enrolClearedStaff } from '../../src/staff/staff.service.ts';
 import { buildApp } from '../../src/http/app.ts';
+import { totpCode, totpCodeAt, totpStep } from '../../src/auth/totp.ts';
 
 /** The minimal valid contract used as the base of factory contracts. */
 export const MINIMAL_CONTRACT_PATH = join(import.meta.dirname, '..', 'fixtures', 'minimal-contract.yaml');
@@ -67,9 +69,16 @@ export async function buildUser(
   );
   for (const role of opts.roles ?? []) {
     if (!opts.contractId) throw new Error('roles need a contractId');
+    // vendor people must be cleared on the roster before any grant (STAFF_NOT_CLEARED otherwise)
+    if (ROLES[role].side === 'vendor') await enrolTestStaff(db, opts.contractId, u.id, `测试用户${username.slice(2)}`);
     await grantRole(db, null, { userId: u.id, contractId: opts.contractId, role }, new Date());
   }
   return { id: u.id, username, password: TEST_PASSWORD };
+}
+
+/** Put a user on a contract's roster as accepted, active and with an agreement on file (idempotent). */
+export async function enrolTestStaff(db: Db, contractId: string, userId: string, personName: string): Promise<{ id: string }> {
+  return enrolClearedStaff(db, { contractId, userId, personName, positionName: '运维工程师', systemStartOn: '2020-01-01', agreementSignedOn: '2020-01-01' }, new Date());
 }
 
 /** The app, built in-process over the given database (no listen). */
@@ -77,12 +86,77 @@ export async function buildTestApp(db: Db): Promise<FastifyInstance> {
   return buildApp({ db, config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent', signInPerMinute: 1000 } });
 }
 
-/** Sign in through the API; returns the Cookie header value for later requests. */
+/** TOTP secrets and unused recovery codes of test users that enrolled through {@link signInAs}. */
+const secondFactors = new Map<string, { secret: string; recoveryCodes: string[] }>();
+
+/** The second factor a test user enrolled (signInAs enrols users whom the policy requires to). */
+export function secondFactorOf(username: string): { secret: string; recoveryCodes: string[] } | undefined {
+  return secondFactors.get(username);
+}
+
+/** Remember a test user's second factor (tests that enrol by hand). */
+export function rememberSecondFactor(username: string, secret: string, recoveryCodes: string[]): void {
+  secondFactors.set(username, { secret, recoveryCodes: [...recoveryCodes] });
+}
+
+function cookieOf(res: { headers: Record<string, unknown> }): string {
+  const setCookie = res.headers['set-cookie'];
+  const raw = Array.isArray(setCookie) ? String(setCookie[0]) : typeof setCookie === 'string' ? setCookie : '';
+  if (!raw) throw new Error('no session cookie');
+  return raw.split(';')[0] ?? '';
+}
+
+/**
+ * A second-factor code for a test user that has not been used yet: the TOTP
+ * code of the first step after the last one accepted, while that step is
+ * within the accepted window (±1 step), otherwise one of the user's recovery codes.
+ */
+export async function nextSecondFactorCode(app: FastifyInstance, user: { id?: string; username: string }): Promise<string> {
+  const f = secondFactors.get(user.username);
+  if (!f) throw new Error(`no second factor known for ${user.username}: sign in with signInAs first`);
+  const row = await app.services.db
+    .selectFrom('user_totp')
+    .innerJoin('users', 'users.id', 'user_totp.user_id')
+    .select('user_totp.last_used_step')
+    .where('users.username', '=', user.username)
+    .executeTakeFirst();
+  const now = new Date();
+  const step = Math.max(totpStep(now), row?.last_used_step == null ? 0 : Number(row.last_used_step) + 1);
+  if (step <= totpStep(now) + 1) return totpCodeAt(f.secret, step);
+  const code = f.recoveryCodes.shift();
+  if (!code) throw new Error(`${user.username} used up its test recovery codes`);
+  return code;
+}
+
+/**
+ * Sign in through the API; returns the Cookie header value for later requests.
+ * Users with TOTP type their code; users whom the policy requires to have a
+ * second factor and who have none enrol one (as the web app makes them do).
+ */
 export async function signInAs(app: FastifyInstance, user: { username: string; password: string }): Promise<string> {
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: user.username, password: user.password } });
   if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
-  const setCookie = res.headers['set-cookie'];
-  const raw = Array.isArray(setCookie) ? setCookie[0] : setCookie;
-  if (!raw) throw new Error('no session cookie');
-  return raw.split(';')[0] ?? '';
+  const stage = (res.json() as { stage: string }).stage;
+  const partial = cookieOf(res);
+  if (stage === 'complete') return partial;
+  if (stage === 'enrolment') {
+    const enrol = await app.inject({ method: 'POST', url: '/api/auth/two-factor/enrol', headers: { cookie: partial } });
+    if (enrol.statusCode !== 200) throw new Error(`enrolment failed: ${enrol.statusCode} ${enrol.body}`);
+    const { secret } = enrol.json() as { secret: string };
+    const confirm = await app.inject({ method: 'POST', url: '/api/auth/two-factor/confirm', headers: { cookie: partial }, payload: { code: totpCode(secret, new Date()) } });
+    if (confirm.statusCode !== 200) throw new Error(`enrolment confirmation failed: ${confirm.statusCode} ${confirm.body}`);
+    rememberSecondFactor(user.username, secret, (confirm.json() as { recoveryCodes: string[] }).recoveryCodes);
+    return cookieOf(confirm);
+  }
+  const code = await nextSecondFactorCode(app, user);
+  const second = await app.inject({ method: 'POST', url: '/api/auth/login/second-factor', headers: { cookie: partial }, payload: { code } });
+  if (second.statusCode !== 200) throw new Error(`second factor failed: ${second.statusCode} ${second.body}`);
+  return cookieOf(second);
+}
+
+/** Re-authenticate a signed-in test user (password, plus a fresh second-factor code when enrolled). */
+export async function reauthAs(app: FastifyInstance, cookie: string, user: { username: string; password: string }): Promise<void> {
+  const code = secondFactors.has(user.username) ? await nextSecondFactorCode(app, user) : undefined;
+  const res = await app.inject({ method: 'POST', url: '/api/auth/reauth', headers: { cookie }, payload: { password: user.password, ...(code ? { code } : {}) } });
+  if (res.statusCode !== 200) throw new Error(`re-authentication failed: ${res.statusCode} ${res.body}`);
 }

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { closeTestDb, testDb } from '../helpers/db.ts';
-import { buildContract, buildTestApp, buildUser, signInAs, type Plain } from '../helpers/factories.ts';
+import { buildContract, buildTestApp, buildUser, reauthAs, signInAs, type Plain } from '../helpers/factories.ts';
 
 let app: FastifyInstance;
 before(async () => {
@@ -207,10 +207,11 @@ test('another contract\'s incident answers 404', async () => {
 });
 
 test('the filtered list exports to Excel with Chinese headers, and the export is audited', async () => {
-  const { c, cookies } = await setup();
+  const { c, users, cookies } = await setup();
   for (const title of ['社保卡补卡进度查询失败', '网点打印机卡纸']) {
     await app.inject({ method: 'POST', url: `/api/contracts/${c.id}/incidents`, headers: { cookie: cookies.desk }, payload: { title, systemKey: 'S1', channel: 'hotline', reporterName: '市民来电', reportedAt: '2024-03-15T16:30:00+08:00', levelKey: 'P1' } });
   }
+  await reauthAs(app, cookies.agency, users.agency); // exports need a fresh re-authentication
   const res = await app.inject({ url: `/api/contracts/${c.id}/incidents/export.xlsx?q=${encodeURIComponent('补卡')}`, headers: { cookie: cookies.agency } });
   assert.equal(res.statusCode, 200);
   assert.match(String(res.headers['content-type']), /spreadsheetml/);

@@ -51,7 +51,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 用户名密码登录 */
+        /** 用户名密码登录（第一步）；需要双因素验证时返回 stage=secondFactor 或 enrolment */
         post: {
             parameters: {
                 query?: never;
@@ -83,6 +83,10 @@ export interface paths {
                             /** @description 上一次登录时间 */
                             lastSignInAt: string | null;
                             lastSignInIp: string | null;
+                            /** @description 已启用双因素验证（TOTP） */
+                            twoFactorEnabled: boolean;
+                            /** @description 按安全策略必须启用双因素验证 */
+                            twoFactorRequired: boolean;
                             memberships: {
                                 contractId: string;
                                 contractCode: string;
@@ -90,6 +94,18 @@ export interface paths {
                                 /** @enum {string} */
                                 role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
                             }[];
+                            /** @enum {string} */
+                            stage: "complete";
+                        } | {
+                            /** @enum {string} */
+                            stage: "secondFactor";
+                            username: string;
+                            displayName: string;
+                        } | {
+                            /** @enum {string} */
+                            stage: "enrolment";
+                            username: string;
+                            displayName: string;
                         };
                     };
                 };
@@ -135,6 +151,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/login/second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 登录第二步：输入验证器中的动态验证码或一个恢复码 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 验证器中的 6 位动态验证码，或一个恢复码 */
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            username: string;
+                            displayName: string;
+                            organisationName: string | null;
+                            isPlatformAdmin: boolean;
+                            /** @description 上一次登录时间 */
+                            lastSignInAt: string | null;
+                            lastSignInIp: string | null;
+                            /** @description 已启用双因素验证（TOTP） */
+                            twoFactorEnabled: boolean;
+                            /** @description 按安全策略必须启用双因素验证 */
+                            twoFactorRequired: boolean;
+                            memberships: {
+                                contractId: string;
+                                contractCode: string;
+                                contractName: string;
+                                /** @enum {string} */
+                                role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                            }[];
+                            /** @enum {string} */
+                            stage: "complete";
+                        } | {
+                            /** @enum {string} */
+                            stage: "secondFactor";
+                            username: string;
+                            displayName: string;
+                        } | {
+                            /** @enum {string} */
+                            stage: "enrolment";
+                            username: string;
+                            displayName: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/logout": {
         parameters: {
             query?: never;
@@ -144,7 +286,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 退出登录 */
+        /** 退出登录（也可放弃未完成的登录） */
         post: {
             parameters: {
                 query?: never;
@@ -206,6 +348,10 @@ export interface paths {
                             /** @description 上一次登录时间 */
                             lastSignInAt: string | null;
                             lastSignInIp: string | null;
+                            /** @description 已启用双因素验证（TOTP） */
+                            twoFactorEnabled: boolean;
+                            /** @description 按安全策略必须启用双因素验证 */
+                            twoFactorRequired: boolean;
                             memberships: {
                                 contractId: string;
                                 contractCode: string;
@@ -237,6 +383,917 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reauth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 再次验证身份（密码；已启用双因素验证的还需动态验证码或恢复码），此后 5 分钟内可执行敏感操作 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                        /** @description 验证器中的 6 位动态验证码，或一个恢复码 */
+                        code?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            reauthenticatedAt: string;
+                            validMinutes: number;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 修改密码（需当前密码）；其他设备上的登录随之失效 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        currentPassword: string;
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            otherSessionsEnded: number;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我当前有效的登录会话 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            createdAt: string;
+                            lastSeenAt: string;
+                            expiresAt: string;
+                            clientIp: string | null;
+                            userAgent: string | null;
+                            current: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sign-out-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退出所有设备（含当前设备）上的登录 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessionsEnded: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sign-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我最近的登录记录（成功、失败、锁定），来自审计日志 */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            seq: string;
+                            occurredAt: string;
+                            action: string;
+                            clientIp: string | null;
+                            method: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的双因素验证状态 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            required: boolean;
+                            enabledAt: string | null;
+                            recoveryCodesLeft: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/two-factor/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 开始绑定验证器：生成新的 TOTP 密钥（确认验证码之前不生效；更换验证器需先再次验证身份） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Base32 密钥（无法扫码时手动输入） */
+                            secret: string;
+                            /** @description otpauth:// 地址，网页将其显示为二维码 */
+                            otpauthUri: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/two-factor/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认绑定：输入验证器显示的验证码；返回一次性恢复码（仅显示这一次）。登录时被要求绑定的，确认后即完成登录 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 一次性恢复码，仅显示这一次 */
+                            recoveryCodes: string[];
+                            signIn: ({
+                                id: string;
+                                username: string;
+                                displayName: string;
+                                organisationName: string | null;
+                                isPlatformAdmin: boolean;
+                                /** @description 上一次登录时间 */
+                                lastSignInAt: string | null;
+                                lastSignInIp: string | null;
+                                /** @description 已启用双因素验证（TOTP） */
+                                twoFactorEnabled: boolean;
+                                /** @description 按安全策略必须启用双因素验证 */
+                                twoFactorRequired: boolean;
+                                memberships: {
+                                    contractId: string;
+                                    contractCode: string;
+                                    contractName: string;
+                                    /** @enum {string} */
+                                    role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                }[];
+                                /** @enum {string} */
+                                stage: "complete";
+                            } | {
+                                /** @enum {string} */
+                                stage: "secondFactor";
+                                username: string;
+                                displayName: string;
+                            } | {
+                                /** @enum {string} */
+                                stage: "enrolment";
+                                username: string;
+                                displayName: string;
+                            }) | null;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/two-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重新生成恢复码（旧恢复码全部作废；需先再次验证身份） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 一次性恢复码，仅显示这一次 */
+                            recoveryCodes: string[];
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/two-factor/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 关闭双因素验证（安全策略要求必须启用的账号不能关闭；需先再次验证身份） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{userId}/sign-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 强制用户下线：结束其全部登录会话（平台管理员） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessionsEnded: number;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{userId}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 解除账号锁定（平台管理员） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            wasLocked: boolean;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{userId}/two-factor/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重置用户的双因素验证（手机丢失且无恢复码时；需先再次验证身份；该用户全部会话随之结束） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessionsEnded: number;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -760,7 +1817,8 @@ export interface paths {
                                     criteriaMode?: "any" | "all";
                                     /** @description 适用系统（缺省为全部） */
                                     appliesTo?: string[];
-                                    ticketKinds?: ("incident" | "serviceRequest" | "dataWorkOrder" | "hotlineEvent" | "hardwareRepair")[];
+                                    /** @description 适用的工单类型（故障、各类工单、热线事件、硬件报修） */
+                                    ticketKinds?: ("incident" | "serviceRequest" | "dataWorkOrder" | "change" | "release" | "content" | "hotlineEvent" | "hardwareRepair")[];
                                     /** @description 处置前须领导批示 */
                                     requiresLeaderApproval?: {
                                         /** @description 审批人，如 甲方信息中心领导 */
@@ -853,6 +1911,296 @@ export interface paths {
                                     /** @description 原合同行号出处，如 "L187" */
                                     source?: string;
                                 }[];
+                                /** @description 工单（服务请求、数据处理、变更、发布、内容发布）的审批流程与时限类别 */
+                                workOrders?: {
+                                    /** @description 服务请求 */
+                                    serviceRequest?: {
+                                        /** @description 本类工单适用的时限类别（severityLevels 中的标识；缺省取 ticketKinds 含本类的第一个等级） */
+                                        level?: string;
+                                        /** @description 审批流程（缺省用平台默认流程） */
+                                        approval?: {
+                                            /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                            steps: {
+                                                /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                key: string;
+                                                /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                name: string;
+                                                roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                /**
+                                                 * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                 * @enum {string}
+                                                 */
+                                                mode?: "any" | "all";
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            }[];
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        };
+                                        /** @description 按子类覆盖时限类别或审批流程 */
+                                        subtypes?: {
+                                            /** @description 子类标识，如 outletInfoChange、statistics、kioskContent */
+                                            subtype: string;
+                                            /** @description 适用的时限类别（severityLevels 中的标识） */
+                                            level?: string;
+                                            approval?: {
+                                                /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                                steps: {
+                                                    /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                    key: string;
+                                                    /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                    name: string;
+                                                    roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                    /**
+                                                     * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                     * @enum {string}
+                                                     */
+                                                    mode?: "any" | "all";
+                                                    /** @description 原合同行号出处，如 "L187" */
+                                                    source?: string;
+                                                }[];
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            };
+                                            note?: string;
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        }[];
+                                        note?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 数据处理工单 */
+                                    dataWorkOrder?: {
+                                        /** @description 本类工单适用的时限类别（severityLevels 中的标识；缺省取 ticketKinds 含本类的第一个等级） */
+                                        level?: string;
+                                        /** @description 审批流程（缺省用平台默认流程） */
+                                        approval?: {
+                                            /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                            steps: {
+                                                /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                key: string;
+                                                /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                name: string;
+                                                roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                /**
+                                                 * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                 * @enum {string}
+                                                 */
+                                                mode?: "any" | "all";
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            }[];
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        };
+                                        /** @description 按子类覆盖时限类别或审批流程 */
+                                        subtypes?: {
+                                            /** @description 子类标识，如 outletInfoChange、statistics、kioskContent */
+                                            subtype: string;
+                                            /** @description 适用的时限类别（severityLevels 中的标识） */
+                                            level?: string;
+                                            approval?: {
+                                                /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                                steps: {
+                                                    /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                    key: string;
+                                                    /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                    name: string;
+                                                    roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                    /**
+                                                     * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                     * @enum {string}
+                                                     */
+                                                    mode?: "any" | "all";
+                                                    /** @description 原合同行号出处，如 "L187" */
+                                                    source?: string;
+                                                }[];
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            };
+                                            note?: string;
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        }[];
+                                        note?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 变更 */
+                                    change?: {
+                                        /** @description 本类工单适用的时限类别（severityLevels 中的标识；缺省取 ticketKinds 含本类的第一个等级） */
+                                        level?: string;
+                                        /** @description 审批流程（缺省用平台默认流程） */
+                                        approval?: {
+                                            /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                            steps: {
+                                                /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                key: string;
+                                                /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                name: string;
+                                                roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                /**
+                                                 * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                 * @enum {string}
+                                                 */
+                                                mode?: "any" | "all";
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            }[];
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        };
+                                        /** @description 按子类覆盖时限类别或审批流程 */
+                                        subtypes?: {
+                                            /** @description 子类标识，如 outletInfoChange、statistics、kioskContent */
+                                            subtype: string;
+                                            /** @description 适用的时限类别（severityLevels 中的标识） */
+                                            level?: string;
+                                            approval?: {
+                                                /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                                steps: {
+                                                    /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                    key: string;
+                                                    /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                    name: string;
+                                                    roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                    /**
+                                                     * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                     * @enum {string}
+                                                     */
+                                                    mode?: "any" | "all";
+                                                    /** @description 原合同行号出处，如 "L187" */
+                                                    source?: string;
+                                                }[];
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            };
+                                            note?: string;
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        }[];
+                                        note?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 发布/升级 */
+                                    release?: {
+                                        /** @description 本类工单适用的时限类别（severityLevels 中的标识；缺省取 ticketKinds 含本类的第一个等级） */
+                                        level?: string;
+                                        /** @description 审批流程（缺省用平台默认流程） */
+                                        approval?: {
+                                            /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                            steps: {
+                                                /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                key: string;
+                                                /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                name: string;
+                                                roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                /**
+                                                 * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                 * @enum {string}
+                                                 */
+                                                mode?: "any" | "all";
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            }[];
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        };
+                                        /** @description 按子类覆盖时限类别或审批流程 */
+                                        subtypes?: {
+                                            /** @description 子类标识，如 outletInfoChange、statistics、kioskContent */
+                                            subtype: string;
+                                            /** @description 适用的时限类别（severityLevels 中的标识） */
+                                            level?: string;
+                                            approval?: {
+                                                /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                                steps: {
+                                                    /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                    key: string;
+                                                    /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                    name: string;
+                                                    roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                    /**
+                                                     * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                     * @enum {string}
+                                                     */
+                                                    mode?: "any" | "all";
+                                                    /** @description 原合同行号出处，如 "L187" */
+                                                    source?: string;
+                                                }[];
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            };
+                                            note?: string;
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        }[];
+                                        note?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 内容发布 */
+                                    content?: {
+                                        /** @description 本类工单适用的时限类别（severityLevels 中的标识；缺省取 ticketKinds 含本类的第一个等级） */
+                                        level?: string;
+                                        /** @description 审批流程（缺省用平台默认流程） */
+                                        approval?: {
+                                            /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                            steps: {
+                                                /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                key: string;
+                                                /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                name: string;
+                                                roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                /**
+                                                 * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                 * @enum {string}
+                                                 */
+                                                mode?: "any" | "all";
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            }[];
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        };
+                                        /** @description 按子类覆盖时限类别或审批流程 */
+                                        subtypes?: {
+                                            /** @description 子类标识，如 outletInfoChange、statistics、kioskContent */
+                                            subtype: string;
+                                            /** @description 适用的时限类别（severityLevels 中的标识） */
+                                            level?: string;
+                                            approval?: {
+                                                /** @description 按顺序进行的审批环节；空列表表示提交即视为批准 */
+                                                steps: {
+                                                    /** @description 标识（在本合同内唯一，用于相互引用） */
+                                                    key: string;
+                                                    /** @description 环节名称，如 甲方项目负责人审批签字 */
+                                                    name: string;
+                                                    roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                                    /**
+                                                     * @description any：任一角色一人审批即可（或签，缺省）；all：每个角色各须一人审批（会签）
+                                                     * @enum {string}
+                                                     */
+                                                    mode?: "any" | "all";
+                                                    /** @description 原合同行号出处，如 "L187" */
+                                                    source?: string;
+                                                }[];
+                                                /** @description 原合同行号出处，如 "L187" */
+                                                source?: string;
+                                            };
+                                            note?: string;
+                                            /** @description 原合同行号出处，如 "L187" */
+                                            source?: string;
+                                        }[];
+                                        note?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 原合同行号出处，如 "L187" */
+                                    source?: string;
+                                };
                                 kpis?: {
                                     /** @description 标识（在本合同内唯一，用于相互引用） */
                                     key: string;
@@ -1047,6 +2395,120 @@ export interface paths {
                                     /** @description 原合同行号出处，如 "L187" */
                                     source?: string;
                                 }[];
+                                /** @description 服务网点、自助终端点位、区/街道经办机构等地点（甲方用户可按区、街道授权） */
+                                sites?: {
+                                    /** @description 标识（在本合同内唯一，用于相互引用） */
+                                    key: string;
+                                    /** @description 名称，如 朝阳区社保经办机构网点 */
+                                    name: string;
+                                    /** @enum {string} */
+                                    kind?: "outlet" | "kiosk" | "districtOffice" | "streetOffice" | "cityCentre" | "dataCentre" | "callCentre" | "office" | "other";
+                                    /** @description 所属区（县），甲方用户可按区授权 */
+                                    district?: string;
+                                    /** @description 所属街道（乡镇），甲方用户可按街道授权；须同时填写 district */
+                                    street?: string;
+                                    /**
+                                     * @description 城区 / 郊区（决定到场时限）
+                                     * @enum {string}
+                                     */
+                                    zone?: "urban" | "suburban";
+                                    /** @description 该地点使用或承载的系统 */
+                                    systems?: string[];
+                                    note?: string;
+                                    /** @description 原合同行号出处，如 "L187" */
+                                    source?: string;
+                                }[];
+                                /** @description 乙方人员要求：岗位、人员结构指标、更换时限、授权前置条件、权限复核周期 */
+                                staffing?: {
+                                    /** @description 岗位与人数要求 */
+                                    positions?: {
+                                        /** @description 标识（在本合同内唯一，用于相互引用） */
+                                        key: string;
+                                        /** @description 岗位名称，如 坐席代表、驻场工程师 */
+                                        name: string;
+                                        /** @description 合同要求的最少在岗人数 */
+                                        headcount?: number;
+                                        /** @description 本岗位每人至少的相关工作年限 */
+                                        minExperienceYears?: number;
+                                        /** @description 任职要求原文 */
+                                        requirements?: string;
+                                        systems?: string[];
+                                        /** @description 负责的联合体成员 */
+                                        member?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    }[];
+                                    /** @description 人员结构指标（按在岗人员计算） */
+                                    kpis?: {
+                                        /** @description 标识（在本合同内唯一，用于相互引用） */
+                                        key: string;
+                                        name: string;
+                                        /** @enum {string} */
+                                        metric: "educationAtLeast" | "yearsOnSystemAtLeast" | "hasQualification";
+                                        /**
+                                         * @description educationAtLeast：最低学历
+                                         * @enum {string}
+                                         */
+                                        education?: "highSchoolOrBelow" | "secondaryVocational" | "juniorCollege" | "bachelor" | "master" | "doctorate";
+                                        /** @description yearsOnSystemAtLeast：在本系统服务的最少整年数 */
+                                        years?: number;
+                                        /** @description hasQualification：资质或经历名称（与人员资质名称一致） */
+                                        qualification?: string;
+                                        /** @description 占统计人数的最低比例，如 "75%" */
+                                        minShare: string;
+                                        /** @description 只统计这些岗位的在岗人员（缺省：全部在岗人员） */
+                                        positions?: string[];
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    }[];
+                                    /** @description 甲方要求更换人员（缺省 7 个自然日） */
+                                    replacement?: {
+                                        /** @description 甲方要求更换后乙方完成更换的时限（支持 days 自然日或 hours 小时） */
+                                        within: {
+                                            amount: number;
+                                            /** @enum {string} */
+                                            unit: "minutes" | "hours" | "days" | "workingMinutes" | "workingHours" | "workingDays";
+                                            /** @description 计算工作时长所依据的服务时间窗（workingXxx 单位时使用；缺省用该系统或合同的默认时间窗） */
+                                            window?: string;
+                                        };
+                                        note?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 乙方主动调整人员的提前通知要求 */
+                                    vendorChangeNotice?: {
+                                        /** @description 乙方主动调整人员须提前通知的时长 */
+                                        within: {
+                                            amount: number;
+                                            /** @enum {string} */
+                                            unit: "minutes" | "hours" | "days" | "workingMinutes" | "workingHours" | "workingDays";
+                                            /** @description 计算工作时长所依据的服务时间窗（workingXxx 单位时使用；缺省用该系统或合同的默认时间窗） */
+                                            window?: string;
+                                        };
+                                        /** @description 须甲方书面同意 */
+                                        writtenConsent?: boolean;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 授予系统权限的前置条件（甲方确认、已签保密协议始终必需） */
+                                    clearance?: {
+                                        /** @description 授予系统权限前须完成背景审查（结果为通过） */
+                                        backgroundCheck?: boolean;
+                                        note?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 定期权限复核（缺省每季度） */
+                                    accessReview?: {
+                                        /** @enum {string} */
+                                        frequency: "monthly" | "quarterly" | "halfYearly" | "yearly";
+                                        note?: string;
+                                        /** @description 原合同行号出处，如 "L187" */
+                                        source?: string;
+                                    };
+                                    /** @description 原合同行号出处，如 "L187" */
+                                    source?: string;
+                                };
                                 /** @description 原合同未明确或自相矛盾之处采用的默认值 */
                                 assumptions?: {
                                     topic: string;
@@ -1123,6 +2585,11 @@ export interface paths {
                             username: string;
                             displayName: string;
                             organisationName: string | null;
+                            /** @description 授权范围（区、街道）；null 为整个合同 */
+                            scope: {
+                                district: string;
+                                street: string | null;
+                            } | null;
                         }[];
                     };
                 };
@@ -1146,7 +2613,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** 授予角色（甲方系统管理员） */
+        /** 授予角色（甲方系统管理员；乙方人员须已经甲方确认并上传保密协议；甲方角色可按区/街道限定范围） */
         post: {
             parameters: {
                 query?: never;
@@ -1164,6 +2631,11 @@ export interface paths {
                         userId: string;
                         /** @enum {string} */
                         role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                        /** @description 授权范围（区、街道）；不填为整个合同 */
+                        scope?: {
+                            district: string;
+                            street?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -1176,6 +2648,23 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
                         };
                     };
                 };
@@ -1198,6 +2687,23 @@ export interface paths {
                 };
                 /** @description 错误 */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1313,6 +2819,7 @@ export interface paths {
                     contractId?: string;
                     /** @description 动作前缀，如 contract. */
                     action?: string;
+                    /** @description 对象类型，如 user、incident */
                     entityType?: string;
                     /** @description 操作人姓名包含 */
                     actor?: string;
@@ -1397,6 +2904,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 按筛选条件导出审计日志（Excel；需再次验证身份；导出本身记入审计日志） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 合同 ID（平台管理员可省略以查看全部） */
+                    contractId?: string;
+                    /** @description 动作前缀，如 contract. */
+                    action?: string;
+                    /** @description 对象类型，如 user、incident */
+                    entityType?: string;
+                    /** @description 操作人姓名包含 */
+                    actor?: string;
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/verify": {
         parameters: {
             query?: never;
@@ -1406,7 +2958,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 校验审计哈希链（审计员、平台管理员） */
+        /** 校验审计哈希链及 SM2 签名锚点（审计员、平台管理员） */
         post: {
             parameters: {
                 query?: never;
@@ -1423,10 +2975,12 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description 哈希链完整且与全部签名锚点一致 */
                             ok: boolean;
                             rowsChecked: number;
                             lastSeq: string | null;
                             lastHash: string;
+                            /** @description 哈希链本身的第一个问题 */
                             problem: {
                                 /** @enum {string} */
                                 kind: "altered" | "removed" | "reordered";
@@ -1434,6 +2988,33 @@ export interface paths {
                                 id: string;
                                 message: string;
                             } | null;
+                            anchors: {
+                                /** @description 已校验的签名锚点数 */
+                                checked: number;
+                                latest: {
+                                    anchoredAt: string;
+                                    lastSeq: string;
+                                    lastHash: string;
+                                    rowCount: string;
+                                    file: string;
+                                } | null;
+                                /** @description 最近锚点之后新增、尚未签名锚定的记录数 */
+                                rowsAfterLatest: number;
+                                problem: {
+                                    /** @enum {string} */
+                                    kind: "unreadable" | "forged" | "foreignKey" | "missingAnchor" | "truncated" | "rewritten";
+                                    file: string;
+                                    line: number;
+                                    anchoredAt: string | null;
+                                    lastSeq: string | null;
+                                    message: string;
+                                } | null;
+                                warning: string | null;
+                            };
+                            /** @description 审计日志最短保留天数 */
+                            retentionDays: number;
+                            /** @description 现存最早一条记录的时间 */
+                            oldestAt: string | null;
                         };
                     };
                 };
@@ -2378,7 +3959,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 按筛选条件导出故障清单（Excel） */
+        /** 按筛选条件导出故障清单（Excel；需再次验证身份） */
         get: {
             parameters: {
                 query?: {
@@ -2535,6 +4116,8 @@ export interface paths {
                             myRoles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
                             /** @description 当前用户此刻可执行的操作（按角色与状态计算） */
                             availableCommands: string[];
+                            /** @description 当前用户可否查看个人信息明文（须填写理由） */
+                            canRevealPii: boolean;
                             events: {
                                 id: string;
                                 type: string;
@@ -3440,6 +5023,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/work-orders/{workOrderId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 工单附件列表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workOrderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            fileName: string;
+                            mimeType: string;
+                            sizeBytes: number;
+                            digest: string;
+                            uploadedAt: string;
+                            uploadedBy: string | null;
+                        }[];
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 上传工单附件（执行证据、输出文件、测试报告等；multipart/form-data，字段 file；按内容识别类型，最大 10 MB；返回 SM3 摘要） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workOrderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            fileName: string;
+                            mimeType: string;
+                            sizeBytes: number;
+                            digest: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/attachments/{attachmentId}": {
         parameters: {
             query?: never;
@@ -3454,6 +5179,1521 @@ export interface paths {
                 header?: never;
                 path: {
                     attachmentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/work-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 工单列表（按类型、子类、状态、系统、执行人、超时筛选，支持中文关键词；新登记的在前，带总数） */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "serviceRequest" | "dataWorkOrder" | "change" | "release" | "content";
+                    subtype?: string;
+                    /** @description 状态，逗号分隔 */
+                    state?: string;
+                    systemKey?: string;
+                    assigneeUserId?: string;
+                    /** @description 只看我登记、我提出或由我执行的 */
+                    mine?: "true" | "false";
+                    openOnly?: "true" | "false";
+                    breached?: "true" | "false";
+                    /** @description 编号、标题和描述中的关键词（中文子串） */
+                    q?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                contractId: string;
+                                number: string;
+                                /** @enum {string} */
+                                kind: "serviceRequest" | "dataWorkOrder" | "change" | "release" | "content";
+                                kindName: string;
+                                subtype: string;
+                                subtypeName: string;
+                                systemKey: string | null;
+                                systemName: string | null;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                state: "draft" | "pendingApproval" | "returned" | "approved" | "inProgress" | "resolved" | "executed" | "delivered" | "completed" | "observing" | "scheduled" | "published" | "withdrawn" | "rolledBack" | "closed" | "cancelled";
+                                stateName: string;
+                                createdBy: {
+                                    id: string;
+                                    name: string;
+                                };
+                                requester: {
+                                    id: string;
+                                    name: string;
+                                };
+                                requesterName: string | null;
+                                requestedAt: string;
+                                assignee: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                windowStart: string | null;
+                                windowEnd: string | null;
+                                /** @description 申请内容（按类型，见 ZXxxDetails） */
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description 执行与结果记录（由各项操作写入） */
+                                outcome: {
+                                    resolution?: string;
+                                    execution?: {
+                                        statement: string;
+                                        statementSm3: string;
+                                        beforeCount: number;
+                                        afterCount: number;
+                                        output: {
+                                            fileName: string;
+                                            sm3: string;
+                                            sizeBytes: number | null;
+                                            attachmentId: string | null;
+                                            declared: boolean;
+                                        };
+                                        note: string | null;
+                                        executedAt: string;
+                                        executedBy: string;
+                                    };
+                                    delivery?: {
+                                        method: string;
+                                        note: string | null;
+                                        deliveredAt: string;
+                                        deliveredBy: string;
+                                    };
+                                    confirmation?: {
+                                        comment: string | null;
+                                        confirmedAt: string;
+                                        confirmedBy: string;
+                                    };
+                                    startedAt?: string;
+                                    /** @enum {string} */
+                                    result?: "succeeded" | "failed" | "rolledBack";
+                                    resultNote?: string;
+                                    verification?: string;
+                                    completedAt?: string;
+                                    deployedAt?: string;
+                                    deployedVersion?: string;
+                                    observationEndsAt?: string;
+                                    closeNote?: string;
+                                    rollbackReason?: string;
+                                    publishedAt?: string;
+                                    publishedBy?: string;
+                                    withdrawnAt?: string;
+                                    withdrawReason?: string;
+                                    cancelReason?: string;
+                                };
+                                levelKey: string | null;
+                                levelName: string | null;
+                                approvalRound: number;
+                                waitingOnRoles: {
+                                    /** @enum {string} */
+                                    role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                    label: string;
+                                }[];
+                                waitingSince: string | null;
+                                submittedAt: string | null;
+                                approvedAt: string | null;
+                                respondedAt: string | null;
+                                scheduledPublishAt: string | null;
+                                closedAt: string | null;
+                                /** @description 最近的未到期时限 */
+                                slaDueAt: string | null;
+                                slaBreached: boolean;
+                                slaAtRisk: boolean;
+                                /** @description 乐观锁版本号：修改和操作时须带上 */
+                                version: number;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 登记工单（服务请求、数据处理工单、变更、发布、内容发布），保存为草稿；计时从提出需求的时间开始 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "serviceRequest";
+                        /** @enum {string} */
+                        subtype: "consultation" | "accountChange" | "outletInfoChange" | "statistics" | "training" | "other";
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        /** @description 涉及的系统（合同中的系统标识） */
+                        systemKey?: string;
+                        /**
+                         * Format: uuid
+                         * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
+                         */
+                        requesterUserId?: string;
+                        /** @description 需求方单位或姓名（如 市社会福利管理处） */
+                        requesterName?: string;
+                        /**
+                         * Format: date-time
+                         * @description 提出需求的时间（计时起点）；缺省为当前时间
+                         */
+                        requestedAt?: string;
+                        /**
+                         * Format: uuid
+                         * @description 执行人（乙方人员）；数据处理工单的数据访问授权给此人
+                         */
+                        assigneeUserId?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口开始
+                         */
+                        windowStart?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口结束
+                         */
+                        windowEnd?: string;
+                        /** @default {} */
+                        details?: {
+                            /** @description 需求方联系方式 */
+                            contact?: string;
+                            /** @description 网点或地点 */
+                            location?: string;
+                            /**
+                             * Format: date-time
+                             * @description 需求方期望完成时间
+                             */
+                            expectedBy?: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        kind: "dataWorkOrder";
+                        /** @enum {string} */
+                        subtype: "query" | "extraction" | "correction" | "deletion";
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        /** @description 涉及的系统（合同中的系统标识） */
+                        systemKey?: string;
+                        /**
+                         * Format: uuid
+                         * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
+                         */
+                        requesterUserId?: string;
+                        /** @description 需求方单位或姓名（如 市社会福利管理处） */
+                        requesterName?: string;
+                        /**
+                         * Format: date-time
+                         * @description 提出需求的时间（计时起点）；缺省为当前时间
+                         */
+                        requestedAt?: string;
+                        /**
+                         * Format: uuid
+                         * @description 执行人（乙方人员）；数据处理工单的数据访问授权给此人
+                         */
+                        assigneeUserId?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口开始
+                         */
+                        windowStart?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口结束
+                         */
+                        windowEnd?: string;
+                        /** @default {} */
+                        details?: {
+                            /**
+                             * @description 目的
+                             * @default
+                             */
+                            purpose?: string;
+                            /**
+                             * @description 依据（合同条款、业务处室来函等）
+                             * @default
+                             */
+                            legalBasis?: string;
+                            /**
+                             * @description 涉及的表和字段
+                             * @default []
+                             */
+                            tables?: {
+                                /** @description 表名 */
+                                name: string;
+                                /**
+                                 * @description 涉及字段
+                                 * @default []
+                                 */
+                                fields?: string[];
+                            }[];
+                            /**
+                             * @description 涉及的个人信息类别；空表示不涉及个人信息
+                             * @default []
+                             */
+                            personalDataCategories?: ("name" | "idNumber" | "contact" | "address" | "bankAccount" | "income" | "health" | "disability" | "photo" | "familyMembers" | "employer" | "approvalRecords" | "other")[];
+                            /** @description 预计涉及行数 */
+                            rowEstimate?: number;
+                            /** @description 实施环境，如 甲方政务外网运维终端 */
+                            environment?: string;
+                            /** @description 结果交付方式，如 加密压缩包当面交付 */
+                            deliveryMethod?: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        kind: "change";
+                        /** @enum {string} */
+                        subtype: "configuration" | "software" | "database" | "network" | "infrastructure" | "other";
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        /** @description 涉及的系统（合同中的系统标识） */
+                        systemKey?: string;
+                        /**
+                         * Format: uuid
+                         * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
+                         */
+                        requesterUserId?: string;
+                        /** @description 需求方单位或姓名（如 市社会福利管理处） */
+                        requesterName?: string;
+                        /**
+                         * Format: date-time
+                         * @description 提出需求的时间（计时起点）；缺省为当前时间
+                         */
+                        requestedAt?: string;
+                        /**
+                         * Format: uuid
+                         * @description 执行人（乙方人员）；数据处理工单的数据访问授权给此人
+                         */
+                        assigneeUserId?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口开始
+                         */
+                        windowStart?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口结束
+                         */
+                        windowEnd?: string;
+                        /** @default {} */
+                        details?: {
+                            /**
+                             * @description 变更原因
+                             * @default
+                             */
+                            reason?: string;
+                            /**
+                             * @description 风险等级：低/中/高
+                             * @enum {string}
+                             */
+                            riskLevel?: "low" | "medium" | "high";
+                            /**
+                             * @description 可能的风险
+                             * @default
+                             */
+                            risks?: string;
+                            /**
+                             * @description 操作方法
+                             * @default
+                             */
+                            method?: string;
+                            /**
+                             * @description 使用的工具
+                             * @default
+                             */
+                            tools?: string;
+                            /**
+                             * @description 操作步骤
+                             * @default []
+                             */
+                            steps?: string[];
+                            /**
+                             * @description 回退方案
+                             * @default
+                             */
+                            rollbackPlan?: string;
+                            /**
+                             * @description 已完成备份
+                             * @default false
+                             */
+                            backupConfirmed?: boolean;
+                            /**
+                             * @description 备份说明（备份内容、时间、位置）
+                             * @default
+                             */
+                            backupNote?: string;
+                            /**
+                             * @description 受影响的系统（合同中的系统标识）
+                             * @default []
+                             */
+                            affectedSystems?: string[];
+                            /**
+                             * @description 验证方法
+                             * @default
+                             */
+                            verificationPlan?: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        kind: "release";
+                        /** @enum {string} */
+                        subtype: "minorUpgrade" | "databaseUpgrade" | "patch" | "majorRelease";
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        /** @description 涉及的系统（合同中的系统标识） */
+                        systemKey?: string;
+                        /**
+                         * Format: uuid
+                         * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
+                         */
+                        requesterUserId?: string;
+                        /** @description 需求方单位或姓名（如 市社会福利管理处） */
+                        requesterName?: string;
+                        /**
+                         * Format: date-time
+                         * @description 提出需求的时间（计时起点）；缺省为当前时间
+                         */
+                        requestedAt?: string;
+                        /**
+                         * Format: uuid
+                         * @description 执行人（乙方人员）；数据处理工单的数据访问授权给此人
+                         */
+                        assigneeUserId?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口开始
+                         */
+                        windowStart?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口结束
+                         */
+                        windowEnd?: string;
+                        /** @default {} */
+                        details?: {
+                            /**
+                             * @description 版本号
+                             * @default
+                             */
+                            version?: string;
+                            /**
+                             * @description 环境：生产/预发布/测试
+                             * @default production
+                             * @enum {string}
+                             */
+                            environment?: "production" | "staging" | "test";
+                            /**
+                             * @description 测试证据（测试报告、用例结果）
+                             * @default
+                             */
+                            testEvidence?: string;
+                            /**
+                             * @description 发布说明
+                             * @default
+                             */
+                            releaseNotes?: string;
+                            /**
+                             * @description 上线后观察期（小时）
+                             * @default 72
+                             */
+                            observationHours?: number;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        kind: "content";
+                        /** @enum {string} */
+                        subtype: "notice" | "news" | "banner" | "column" | "wechatArticle" | "appContent" | "kioskContent";
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        /** @description 涉及的系统（合同中的系统标识） */
+                        systemKey?: string;
+                        /**
+                         * Format: uuid
+                         * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
+                         */
+                        requesterUserId?: string;
+                        /** @description 需求方单位或姓名（如 市社会福利管理处） */
+                        requesterName?: string;
+                        /**
+                         * Format: date-time
+                         * @description 提出需求的时间（计时起点）；缺省为当前时间
+                         */
+                        requestedAt?: string;
+                        /**
+                         * Format: uuid
+                         * @description 执行人（乙方人员）；数据处理工单的数据访问授权给此人
+                         */
+                        assigneeUserId?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口开始
+                         */
+                        windowStart?: string;
+                        /**
+                         * Format: date-time
+                         * @description 计划实施窗口结束
+                         */
+                        windowEnd?: string;
+                        /** @default {} */
+                        details?: {
+                            /**
+                             * @description 渠道：网站/公众号/App/自助终端
+                             * @default website
+                             * @enum {string}
+                             */
+                            channel?: "website" | "wechat" | "app" | "kiosk";
+                            /**
+                             * @description 正文
+                             * @default
+                             */
+                            body?: string;
+                            /**
+                             * Format: date-time
+                             * @description 展示截止时间
+                             */
+                            displayUntil?: string;
+                            /** @description 安全扫描结果（重点业务上线前须附） */
+                            securityScan?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            state: "draft" | "pendingApproval" | "returned" | "approved" | "inProgress" | "resolved" | "executed" | "delivered" | "completed" | "observing" | "scheduled" | "published" | "withdrawn" | "rolledBack" | "closed" | "cancelled";
+                            version: number;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/work-order-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本合同各类工单的审批流程与时限类别（合同约定或平台默认），以及个人信息类别 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            kinds: {
+                                /** @enum {string} */
+                                kind: "serviceRequest" | "dataWorkOrder" | "change" | "release" | "content";
+                                kindName: string;
+                                states: {
+                                    /** @enum {string} */
+                                    state: "draft" | "pendingApproval" | "returned" | "approved" | "inProgress" | "resolved" | "executed" | "delivered" | "completed" | "observing" | "scheduled" | "published" | "withdrawn" | "rolledBack" | "closed" | "cancelled";
+                                    name: string;
+                                }[];
+                                subtypes: {
+                                    subtype: string;
+                                    name: string;
+                                    levelKey: string | null;
+                                    levelName: string | null;
+                                    /** @enum {string} */
+                                    flowSource: "contract" | "platform";
+                                    flowClause: string | null;
+                                    steps: {
+                                        key: string;
+                                        name: string;
+                                        /** @enum {string} */
+                                        mode: "any" | "all";
+                                        roles: {
+                                            /** @enum {string} */
+                                            role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                            label: string;
+                                        }[];
+                                    }[];
+                                }[];
+                            }[];
+                            personalDataCategories: {
+                                key: string;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 待我审批：我所在各合同中等待我的角色审批的工单，按等待时长排序 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            workOrderId: string;
+                            contractId: string;
+                            contractCode: string;
+                            contractName: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "serviceRequest" | "dataWorkOrder" | "change" | "release" | "content";
+                            kindName: string;
+                            subtypeName: string;
+                            title: string;
+                            requesterName: string;
+                            stepKey: string;
+                            stepName: string;
+                            /** @enum {string} */
+                            myRole: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                            myRoleLabel: string;
+                            waitingSince: string;
+                            waitingMinutes: number;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/work-orders/{workOrderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 工单详情：审批进度、可执行的操作、时间线、时限、关联、数据访问授权 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workOrderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            workOrder: {
+                                id: string;
+                                contractId: string;
+                                number: string;
+                                /** @enum {string} */
+                                kind: "serviceRequest" | "dataWorkOrder" | "change" | "release" | "content";
+                                kindName: string;
+                                subtype: string;
+                                subtypeName: string;
+                                systemKey: string | null;
+                                systemName: string | null;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                state: "draft" | "pendingApproval" | "returned" | "approved" | "inProgress" | "resolved" | "executed" | "delivered" | "completed" | "observing" | "scheduled" | "published" | "withdrawn" | "rolledBack" | "closed" | "cancelled";
+                                stateName: string;
+                                createdBy: {
+                                    id: string;
+                                    name: string;
+                                };
+                                requester: {
+                                    id: string;
+                                    name: string;
+                                };
+                                requesterName: string | null;
+                                requestedAt: string;
+                                assignee: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                windowStart: string | null;
+                                windowEnd: string | null;
+                                /** @description 申请内容（按类型，见 ZXxxDetails） */
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description 执行与结果记录（由各项操作写入） */
+                                outcome: {
+                                    resolution?: string;
+                                    execution?: {
+                                        statement: string;
+                                        statementSm3: string;
+                                        beforeCount: number;
+                                        afterCount: number;
+                                        output: {
+                                            fileName: string;
+                                            sm3: string;
+                                            sizeBytes: number | null;
+                                            attachmentId: string | null;
+                                            declared: boolean;
+                                        };
+                                        note: string | null;
+                                        executedAt: string;
+                                        executedBy: string;
+                                    };
+                                    delivery?: {
+                                        method: string;
+                                        note: string | null;
+                                        deliveredAt: string;
+                                        deliveredBy: string;
+                                    };
+                                    confirmation?: {
+                                        comment: string | null;
+                                        confirmedAt: string;
+                                        confirmedBy: string;
+                                    };
+                                    startedAt?: string;
+                                    /** @enum {string} */
+                                    result?: "succeeded" | "failed" | "rolledBack";
+                                    resultNote?: string;
+                                    verification?: string;
+                                    completedAt?: string;
+                                    deployedAt?: string;
+                                    deployedVersion?: string;
+                                    observationEndsAt?: string;
+                                    closeNote?: string;
+                                    rollbackReason?: string;
+                                    publishedAt?: string;
+                                    publishedBy?: string;
+                                    withdrawnAt?: string;
+                                    withdrawReason?: string;
+                                    cancelReason?: string;
+                                };
+                                levelKey: string | null;
+                                levelName: string | null;
+                                approvalRound: number;
+                                waitingOnRoles: {
+                                    /** @enum {string} */
+                                    role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                    label: string;
+                                }[];
+                                waitingSince: string | null;
+                                submittedAt: string | null;
+                                approvedAt: string | null;
+                                respondedAt: string | null;
+                                scheduledPublishAt: string | null;
+                                closedAt: string | null;
+                                /** @description 最近的未到期时限 */
+                                slaDueAt: string | null;
+                                slaBreached: boolean;
+                                slaAtRisk: boolean;
+                                /** @description 乐观锁版本号：修改和操作时须带上 */
+                                version: number;
+                                createdAt: string;
+                                updatedAt: string;
+                            };
+                            myRoles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                            /** @description 当前用户此刻可执行的操作（按角色、状态、审批环节计算） */
+                            availableCommands: string[];
+                            /** @description 当前用户可否修改（草稿或已退回，且为登记人） */
+                            canEdit: boolean;
+                            approval: {
+                                /**
+                                 * @description 本轮审批状态
+                                 * @enum {string}
+                                 */
+                                status: "notSubmitted" | "pending" | "approved" | "rejected";
+                                round: number;
+                                /**
+                                 * @description 审批流程来自合同约定还是平台默认
+                                 * @enum {string}
+                                 */
+                                flowSource: "contract" | "platform";
+                                steps: {
+                                    key: string;
+                                    name: string;
+                                    /** @enum {string} */
+                                    mode: "any" | "all";
+                                    roles: {
+                                        /** @enum {string} */
+                                        role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                        label: string;
+                                    }[];
+                                    /** @enum {string} */
+                                    status: "approved" | "pending" | "notReached" | "rejected";
+                                    since: string | null;
+                                    decisions: {
+                                        round: number;
+                                        stepKey: string;
+                                        stepName: string;
+                                        userId: string;
+                                        userName: string;
+                                        /** @enum {string} */
+                                        role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                        roleLabel: string;
+                                        /** @enum {string} */
+                                        decision: "approve" | "reject";
+                                        comment: string;
+                                        at: string;
+                                    }[];
+                                }[];
+                                currentStepKey: string | null;
+                                waitingOnRoles: {
+                                    /** @enum {string} */
+                                    role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                    label: string;
+                                }[];
+                                waitingSince: string | null;
+                                waitingMinutes: number | null;
+                                rejection: {
+                                    round: number;
+                                    stepKey: string;
+                                    stepName: string;
+                                    userId: string;
+                                    userName: string;
+                                    /** @enum {string} */
+                                    role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                    roleLabel: string;
+                                    /** @enum {string} */
+                                    decision: "approve" | "reject";
+                                    comment: string;
+                                    at: string;
+                                } | null;
+                                /** @description 各轮全部审批记录 */
+                                decisions: {
+                                    round: number;
+                                    stepKey: string;
+                                    stepName: string;
+                                    userId: string;
+                                    userName: string;
+                                    /** @enum {string} */
+                                    role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                    roleLabel: string;
+                                    /** @enum {string} */
+                                    decision: "approve" | "reject";
+                                    comment: string;
+                                    at: string;
+                                }[];
+                            };
+                            events: {
+                                id: string;
+                                type: string;
+                                typeName: string;
+                                at: string;
+                                actorName: string | null;
+                                actorRole: string | null;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            sla: {
+                                clockId: string;
+                                levelKey: string;
+                                isOpen: boolean;
+                                nextDeadlineAt: string | null;
+                                result: {
+                                    levelKey: string;
+                                    /** @description ISO 8601 时间（UTC） */
+                                    computedAt: string;
+                                    calendarVersion: string;
+                                    timezone: string;
+                                    targets: {
+                                        key: string;
+                                        /** @enum {string} */
+                                        kind: "respond" | "arrive" | "resolve" | "reportUp" | "analysisReport" | "progressUpdate" | "emergencyPlan" | "callback" | "custom";
+                                        /** @description 时限名称 */
+                                        name: string;
+                                        rule: {
+                                            levelKey: string;
+                                            targetIndex: number;
+                                            /** @description 计算工作时间所用的服务时间窗；日历时间为 null */
+                                            windowKey: string | null;
+                                            /** @description 所用工作日历版本 */
+                                            calendarVersion: string;
+                                            timezone: string;
+                                            /** @enum {string} */
+                                            meter: "working" | "calendar";
+                                            within: {
+                                                amount: number;
+                                                /** @enum {string} */
+                                                unit: "minutes" | "hours" | "days" | "workingMinutes" | "workingHours" | "workingDays";
+                                                window?: string;
+                                            } | null;
+                                            /** @enum {string} */
+                                            deadlineSource: "within" | "perTicket";
+                                            /** @enum {string} */
+                                            startOn: "created" | "responded" | "arrived" | "resolved" | "confirmed" | "reportedUp" | "analysisSubmitted" | "emergencyPlanSubmitted" | "callbackDone" | "closed";
+                                            /** @enum {string} */
+                                            stopOn: "created" | "responded" | "arrived" | "resolved" | "confirmed" | "reportedUp" | "analysisSubmitted" | "emergencyPlanSubmitted" | "callbackDone" | "closed";
+                                            /** @enum {string|null} */
+                                            restartOn: "reopened" | "progressUpdated" | null;
+                                        };
+                                        /** @enum {string} */
+                                        state: "notStarted" | "running" | "atRisk" | "paused" | "met" | "breached" | "waived";
+                                        /** @enum {string|null} */
+                                        pending: "startEvent" | "perTicketDeadline" | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        startAt: string | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        cycleStartAt: string | null;
+                                        /** @description 截止时间（最后一个按时的分钟） */
+                                        dueAt: string | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        metAt: string | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        breachedAt: string | null;
+                                        /** @description ISO 8601 时间（UTC） */
+                                        stoppedAt: string | null;
+                                        allowedMinutes: number | null;
+                                        elapsedMinutes: number;
+                                        remainingMinutes: number | null;
+                                        pausedMinutes: number;
+                                        warnings: {
+                                            percent: number;
+                                            /** @description ISO 8601 时间（UTC） */
+                                            at: string | null;
+                                            crossed: boolean;
+                                        }[];
+                                        /** @description ISO 8601 时间（UTC） */
+                                        nextChangeAt: string | null;
+                                        assumedYears: number[];
+                                    }[];
+                                    /** @description ISO 8601 时间（UTC） */
+                                    nextDeadlineAt: string | null;
+                                    assumptions: {
+                                        year: number;
+                                        message: string;
+                                    }[];
+                                };
+                            } | null;
+                            links: {
+                                id: string;
+                                /** @enum {string} */
+                                targetType: "incident" | "workOrder";
+                                targetId: string;
+                                targetNumber: string | null;
+                                targetTitle: string | null;
+                                relation: string;
+                                relationName: string;
+                                /** @enum {string} */
+                                direction: "outgoing" | "incoming";
+                                createdAt: string;
+                            }[];
+                            accessGrants: {
+                                id: string;
+                                userId: string;
+                                userName: string;
+                                systemKey: string | null;
+                                startsAt: string;
+                                endsAt: string;
+                                /** @enum {string} */
+                                status: "active" | "expired" | "revoked";
+                                /** @description 此刻是否有效（状态有效且在窗口内） */
+                                inForce: boolean;
+                                grantedAt: string;
+                                endedAt: string | null;
+                                endReason: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改草稿或已退回的工单（仅登记人）；须带上版本号 */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workOrderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        subtype?: string;
+                        title?: string;
+                        description?: string;
+                        systemKey?: string | null;
+                        /** Format: uuid */
+                        requesterUserId?: string;
+                        requesterName?: string | null;
+                        /** Format: uuid */
+                        assigneeUserId?: string | null;
+                        /** Format: date-time */
+                        windowStart?: string | null;
+                        /** Format: date-time */
+                        windowEnd?: string | null;
+                        /** @description 本类工单的完整申请内容（结构与登记时的 details 相同，按工单类型校验，整体替换） */
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            version: number;
+                            /** @enum {string} */
+                            state: "draft" | "pendingApproval" | "returned" | "approved" | "inProgress" | "resolved" | "executed" | "delivered" | "completed" | "observing" | "scheduled" | "published" | "withdrawn" | "rolledBack" | "closed" | "cancelled";
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/work-orders/{workOrderId}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 对工单执行操作（提交、审批、退回、执行、交付、确认、开始、完成、上线、发布、撤下、取消、关联、备注…）；须带上版本号 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workOrderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        command: {
+                            /** @enum {string} */
+                            type: "submit";
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "approve";
+                            /** @default  */
+                            comment?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "reject";
+                            comment: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "acknowledge";
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            /** Format: uuid */
+                            assigneeUserId: string;
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "start";
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "resolve";
+                            resolution: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "execute";
+                            /** @description 执行的 SQL 语句或脚本 */
+                            statement: string;
+                            /** @description 执行前记录数 */
+                            beforeCount: number;
+                            /** @description 执行后记录数 */
+                            afterCount: number;
+                            /** @description 输出文件 */
+                            output: {
+                                /**
+                                 * Format: uuid
+                                 * @description 已上传到本工单的输出文件（服务器计算其 SM3）
+                                 */
+                                attachmentId: string;
+                            } | {
+                                fileName: string;
+                                sm3: string;
+                                sizeBytes?: number;
+                            };
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "deliver";
+                            method: string;
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "confirm";
+                            comment?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "complete";
+                            /**
+                             * @description 结果：成功/失败/已回退
+                             * @enum {string}
+                             */
+                            result: "succeeded" | "failed" | "rolledBack";
+                            resultNote: string;
+                            verification: string;
+                            /**
+                             * @description 变更引发的故障
+                             * @default []
+                             */
+                            causedIncidentIds?: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "close";
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "deploy";
+                            deployedVersion?: string;
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "rollback";
+                            reason: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "schedule";
+                            /**
+                             * Format: date-time
+                             * @description 发布时间
+                             */
+                            publishAt: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "unschedule";
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "publish";
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "withdraw";
+                            reason: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "cancel";
+                            reason: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "link";
+                            /** @enum {string} */
+                            targetType: "incident" | "workOrder";
+                            /** Format: uuid */
+                            targetId: string;
+                            /** @enum {string} */
+                            relation: "causedIncident" | "delivers" | "relatesTo";
+                        } | {
+                            /** @enum {string} */
+                            type: "comment";
+                            text: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            version: number;
+                            /** @enum {string} */
+                            state: "draft" | "pendingApproval" | "returned" | "approved" | "inProgress" | "resolved" | "executed" | "delivered" | "completed" | "observing" | "scheduled" | "published" | "withdrawn" | "rolledBack" | "closed" | "cancelled";
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/work-orders/{workOrderId}/form.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 打印工单（PDF，含审批记录与签字栏） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workOrderId: string;
                 };
                 cookie?: never;
             };
@@ -3565,6 +6805,2599 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pii/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 查看个人信息明文（须有权限、填写理由、近期重新验证身份；每次查看记入审计） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description 记录类型
+                         * @enum {string}
+                         */
+                        entityType: "incident" | "workOrder";
+                        /** Format: uuid */
+                        entityId: string;
+                        /** @description 字段名，如 reporterContact、description */
+                        field: string;
+                        /** @description 查看理由（必填，记入审计） */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            value: string | null;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/closeout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 合同终止：个人信息返还与销毁的进度 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contractId: string;
+                            /** @enum {string} */
+                            status: "none" | "exported" | "destroyed" | "verified";
+                            exportedAt: string | null;
+                            exportDigest: string | null;
+                            exportSummary: unknown;
+                            destroyedAt: string | null;
+                            destructionSummary: unknown;
+                            verifiedAt: string | null;
+                            verification: unknown;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/closeout/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导出返还数据包（含个人信息明文与附件，zip；记录 SM3 摘要） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/closeout/destroy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 销毁该合同的个人信息与附件，并收回乙方人员权限（须输入合同编号确认） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        confirmCode: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contractId: string;
+                            /** @enum {string} */
+                            status: "none" | "exported" | "destroyed" | "verified";
+                            exportedAt: string | null;
+                            exportDigest: string | null;
+                            exportSummary: unknown;
+                            destroyedAt: string | null;
+                            destructionSummary: unknown;
+                            verifiedAt: string | null;
+                            verification: unknown;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/closeout/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 核验个人信息已全部销毁 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contractId: string;
+                            /** @enum {string} */
+                            status: "none" | "exported" | "destroyed" | "verified";
+                            exportedAt: string | null;
+                            exportDigest: string | null;
+                            exportSummary: unknown;
+                            destroyedAt: string | null;
+                            destructionSummary: unknown;
+                            verifiedAt: string | null;
+                            verification: unknown;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/closeout/certificate.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 个人信息销毁证明（PDF，供双方签字） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 乙方人员名单、更换要求与人员结构指标 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 合同时区的今天 */
+                            today: string;
+                            members: {
+                                id: string;
+                                contractId: string;
+                                personName: string;
+                                userId: string | null;
+                                username: string | null;
+                                positionKey: string | null;
+                                positionName: string;
+                                memberPartyKey: string | null;
+                                memberName: string | null;
+                                qualifications: {
+                                    /** @description 资质、证书或经历名称，如 客服行业工作经验、Oracle OCP */
+                                    name: string;
+                                    /** @description 证书编号 */
+                                    certificateNo?: string;
+                                    /** @description 日期 YYYY-MM-DD */
+                                    issuedOn?: string;
+                                    /** @description 日期 YYYY-MM-DD */
+                                    validUntil?: string;
+                                }[];
+                                /** @enum {string} */
+                                education: "highSchoolOrBelow" | "secondaryVocational" | "juniorCollege" | "bachelor" | "master" | "doctorate";
+                                educationLabel: string;
+                                systemStartOn: string;
+                                /** @description 本系统服务整年数（按合同时区的今天计算） */
+                                yearsOnSystem: number;
+                                experienceYears: number | null;
+                                backgroundCheckOn: string | null;
+                                /** @enum {string|null} */
+                                backgroundCheckResult: "passed" | "failed" | "pending" | null;
+                                agreementSignedOn: string | null;
+                                agreementDocumentId: string | null;
+                                /** @enum {string} */
+                                status: "proposed" | "accepted" | "active" | "rejected" | "left";
+                                statusLabel: string;
+                                acceptedByName: string | null;
+                                acceptedAt: string | null;
+                                rejectedReason: string | null;
+                                startedOn: string | null;
+                                leftOn: string | null;
+                                leftAt: string | null;
+                                leftReason: string | null;
+                                /** @description 是否满足授予系统权限的条件 */
+                                cleared: boolean;
+                                clearanceProblems: string[];
+                                /** @description 当前在本合同中的角色 */
+                                roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                version: number;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                            replacementRequests: {
+                                id: string;
+                                staffMemberId: string;
+                                personName: string;
+                                reason: string;
+                                requestedByName: string | null;
+                                requestedAt: string;
+                                dueAt: string;
+                                /** @description 时限的计算依据 */
+                                deadlineRule: string;
+                                /** @enum {string} */
+                                status: "open" | "overdue" | "fulfilled" | "withdrawn";
+                                overdueAt: string | null;
+                                replacementMemberId: string | null;
+                                replacementName: string | null;
+                                fulfilledAt: string | null;
+                                withdrawnAt: string | null;
+                                withdrawnReason: string | null;
+                            }[];
+                            kpis: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "share" | "headcount" | "experience";
+                                requirement: string;
+                                numerator: number;
+                                denominator: number;
+                                /** @description 比例（千分比，向下取整） */
+                                sharePermille: number | null;
+                                shareText: string | null;
+                                /** @enum {string} */
+                                status: "met" | "notMet" | "noData";
+                                source: string | null;
+                            }[];
+                            positions: {
+                                key: string;
+                                name: string;
+                                headcount: number | null;
+                                minExperienceYears: number | null;
+                                requirements: string | null;
+                                source: string | null;
+                            }[];
+                            vendorParties: {
+                                key: string;
+                                name: string;
+                                leadMember: boolean;
+                            }[];
+                            replacementWithin: {
+                                amount: number;
+                                unit: string;
+                                source: string | null;
+                                isDefault: boolean;
+                            };
+                            vendorChangeNotice: {
+                                amount: number;
+                                unit: string;
+                                writtenConsent: boolean;
+                                source: string | null;
+                            } | null;
+                            needsBackgroundCheck: boolean;
+                            permissions: {
+                                /** @description 登记、修改、上传材料、进场（乙方项目经理） */
+                                edit: boolean;
+                                /** @description 确认、不予接受、要求更换（甲方） */
+                                decide: boolean;
+                                /** @description 办理离场 */
+                                leave: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 登记人员（乙方项目经理；登记后待甲方确认） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        personName: string;
+                        /** @description 关联的平台账号（用户名）；不填表示暂无账号 */
+                        username?: string | null;
+                        /** @description 合同约定的岗位标识（staffing.positions） */
+                        positionKey?: string | null;
+                        /** @description 岗位名称（填写 positionKey 时可省略） */
+                        positionName?: string;
+                        /** @description 所属联合体成员（乙方当事方标识） */
+                        memberPartyKey?: string | null;
+                        qualifications?: {
+                            /** @description 资质、证书或经历名称，如 客服行业工作经验、Oracle OCP */
+                            name: string;
+                            /** @description 证书编号 */
+                            certificateNo?: string;
+                            /** @description 日期 YYYY-MM-DD */
+                            issuedOn?: string;
+                            /** @description 日期 YYYY-MM-DD */
+                            validUntil?: string;
+                        }[];
+                        /** @enum {string} */
+                        education: "highSchoolOrBelow" | "secondaryVocational" | "juniorCollege" | "bachelor" | "master" | "doctorate";
+                        /** @description 开始服务本系统的日期（用于计算本系统服务年限） */
+                        systemStartOn: string;
+                        /** @description 相关工作年限（整年） */
+                        experienceYears?: number | null;
+                        /** @description 日期 YYYY-MM-DD */
+                        backgroundCheckOn?: string | null;
+                        /** @enum {string|null} */
+                        backgroundCheckResult?: "passed" | "failed" | "pending" | null;
+                        /**
+                         * Format: uuid
+                         * @description 作为某项更换要求的替换人员登记
+                         */
+                        replacesRequestId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/{staffId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 人员登记详情（含材料与更换记录） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 人员登记 ID */
+                    staffId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member: {
+                                id: string;
+                                contractId: string;
+                                personName: string;
+                                userId: string | null;
+                                username: string | null;
+                                positionKey: string | null;
+                                positionName: string;
+                                memberPartyKey: string | null;
+                                memberName: string | null;
+                                qualifications: {
+                                    /** @description 资质、证书或经历名称，如 客服行业工作经验、Oracle OCP */
+                                    name: string;
+                                    /** @description 证书编号 */
+                                    certificateNo?: string;
+                                    /** @description 日期 YYYY-MM-DD */
+                                    issuedOn?: string;
+                                    /** @description 日期 YYYY-MM-DD */
+                                    validUntil?: string;
+                                }[];
+                                /** @enum {string} */
+                                education: "highSchoolOrBelow" | "secondaryVocational" | "juniorCollege" | "bachelor" | "master" | "doctorate";
+                                educationLabel: string;
+                                systemStartOn: string;
+                                /** @description 本系统服务整年数（按合同时区的今天计算） */
+                                yearsOnSystem: number;
+                                experienceYears: number | null;
+                                backgroundCheckOn: string | null;
+                                /** @enum {string|null} */
+                                backgroundCheckResult: "passed" | "failed" | "pending" | null;
+                                agreementSignedOn: string | null;
+                                agreementDocumentId: string | null;
+                                /** @enum {string} */
+                                status: "proposed" | "accepted" | "active" | "rejected" | "left";
+                                statusLabel: string;
+                                acceptedByName: string | null;
+                                acceptedAt: string | null;
+                                rejectedReason: string | null;
+                                startedOn: string | null;
+                                leftOn: string | null;
+                                leftAt: string | null;
+                                leftReason: string | null;
+                                /** @description 是否满足授予系统权限的条件 */
+                                cleared: boolean;
+                                clearanceProblems: string[];
+                                /** @description 当前在本合同中的角色 */
+                                roles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                                version: number;
+                                createdAt: string;
+                                updatedAt: string;
+                            };
+                            documents: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "agreement" | "backgroundCheck" | "qualification" | "entryApplication" | "exitApplication" | "other";
+                                fileName: string;
+                                mimeType: string;
+                                sizeBytes: number;
+                                /** @description SM3 摘要 */
+                                digest: string;
+                                uploadedAt: string;
+                                uploadedBy: string | null;
+                            }[];
+                            replacementRequests: {
+                                id: string;
+                                staffMemberId: string;
+                                personName: string;
+                                reason: string;
+                                requestedByName: string | null;
+                                requestedAt: string;
+                                dueAt: string;
+                                /** @description 时限的计算依据 */
+                                deadlineRule: string;
+                                /** @enum {string} */
+                                status: "open" | "overdue" | "fulfilled" | "withdrawn";
+                                overdueAt: string | null;
+                                replacementMemberId: string | null;
+                                replacementName: string | null;
+                                fulfilledAt: string | null;
+                                withdrawnAt: string | null;
+                                withdrawnReason: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改人员登记（乙方项目经理） */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 人员登记 ID */
+                    staffId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        personName?: string;
+                        /** @description 关联的平台账号（用户名）；不填表示暂无账号 */
+                        username?: string | null;
+                        /** @description 合同约定的岗位标识（staffing.positions） */
+                        positionKey?: string | null;
+                        /** @description 岗位名称（填写 positionKey 时可省略） */
+                        positionName?: string;
+                        /** @description 所属联合体成员（乙方当事方标识） */
+                        memberPartyKey?: string | null;
+                        qualifications?: {
+                            /** @description 资质、证书或经历名称，如 客服行业工作经验、Oracle OCP */
+                            name: string;
+                            /** @description 证书编号 */
+                            certificateNo?: string;
+                            /** @description 日期 YYYY-MM-DD */
+                            issuedOn?: string;
+                            /** @description 日期 YYYY-MM-DD */
+                            validUntil?: string;
+                        }[];
+                        /** @enum {string} */
+                        education?: "highSchoolOrBelow" | "secondaryVocational" | "juniorCollege" | "bachelor" | "master" | "doctorate";
+                        /** @description 开始服务本系统的日期（用于计算本系统服务年限） */
+                        systemStartOn?: string;
+                        /** @description 相关工作年限（整年） */
+                        experienceYears?: number | null;
+                        /** @description 日期 YYYY-MM-DD */
+                        backgroundCheckOn?: string | null;
+                        /** @enum {string|null} */
+                        backgroundCheckResult?: "passed" | "failed" | "pending" | null;
+                        /** @description 读取时的版本号（并发修改检查） */
+                        version: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/staff/{staffId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 甲方确认人员 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 人员登记 ID */
+                    staffId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 读取时的版本号（并发修改检查） */
+                        version: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/{staffId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 甲方不予接受 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 人员登记 ID */
+                    staffId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 读取时的版本号（并发修改检查） */
+                        version: number;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/{staffId}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 登记进场（须已经甲方确认并上传保密协议） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 人员登记 ID */
+                    staffId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 读取时的版本号（并发修改检查） */
+                        version: number;
+                        /** @description 进场日期（缺省今天） */
+                        startedOn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/{staffId}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 办理离场：立即撤销其在本合同的全部角色并结束其全部会话 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 人员登记 ID */
+                    staffId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 读取时的版本号（并发修改检查） */
+                        version: number;
+                        /** @description 离场日期（缺省今天；不能晚于今天） */
+                        leftOn?: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            revokedGrants: number;
+                            endedSessions: number;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/{staffId}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传人员材料（multipart/form-data，字段 file；保密协议须带签署日期；按内容识别类型，最大 10 MB） */
+        post: {
+            parameters: {
+                query: {
+                    /** @description agreement 保密协议、backgroundCheck 背景审查材料、qualification 资质证书、entryApplication 入场申请单、exitApplication 离场申请单、other */
+                    kind: "agreement" | "backgroundCheck" | "qualification" | "entryApplication" | "exitApplication" | "other";
+                    /** @description 保密协议签署日期（kind 为 agreement 时必填） */
+                    signedOn?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description 人员登记 ID */
+                    staffId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            fileName: string;
+                            mimeType: string;
+                            sizeBytes: number;
+                            digest: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff-documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载人员材料（总是作为下载） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    documentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/{staffId}/replacement-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 甲方要求更换人员（按合同时限计算截止时间，缺省 7 日） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 人员登记 ID */
+                    staffId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                        /** @description 立即停止其系统权限（按离场处理） */
+                        removeNow?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dueAt: string;
+                            deadlineRule: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff-replacements/{requestId}/fulfil": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 指定替换人员（乙方项目经理；替换人员经甲方确认后即完成更换） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 更换要求 ID */
+                    requestId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        replacementStaffId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            status: "open" | "overdue" | "fulfilled" | "withdrawn";
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff-replacements/{requestId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回更换要求（甲方） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 更换要求 ID */
+                    requestId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/access-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 权限清单与复核记录（甲方系统管理员、审计员） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            today: string;
+                            grants: {
+                                id: string;
+                                userId: string;
+                                username: string;
+                                displayName: string;
+                                userStatus: string;
+                                organisationName: string | null;
+                                /** @enum {string} */
+                                role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                /** @enum {string} */
+                                roleSide: "agency" | "vendor" | "either";
+                                /** @description 授权范围；null 为整个合同 */
+                                scope: {
+                                    district: string;
+                                    street: string | null;
+                                } | null;
+                                grantedAt: string;
+                                /** @description 授权人（null：系统初始化或命令行） */
+                                grantedByName: string | null;
+                                lastSignInAt: string | null;
+                                /** @description 在乙方人员名单中的登记 */
+                                staff: {
+                                    id: string;
+                                    status: string;
+                                    cleared: boolean;
+                                } | null;
+                                vendorRole: boolean;
+                            }[];
+                            grantCount: number;
+                            /** @description 当前权限清单的 SM3 摘要；记录复核时原样提交 */
+                            snapshotHash: string;
+                            changedSinceLastReview: boolean | null;
+                            /** @enum {string} */
+                            frequency: "monthly" | "quarterly" | "halfYearly" | "yearly";
+                            frequencyName: string;
+                            frequencySource: string | null;
+                            frequencyIsDefault: boolean;
+                            nextReviewDue: string;
+                            overdue: boolean;
+                            reviews: {
+                                id: string;
+                                reviewerName: string;
+                                reviewedAt: string;
+                                comment: string;
+                                grantCount: number;
+                                snapshotHash: string;
+                                nextDueOn: string;
+                            }[];
+                            /** @description 可用于授权范围的区与街道 */
+                            areas: {
+                                district: string;
+                                streets: string[];
+                            }[];
+                            permissions: {
+                                /** @description 授予、撤销角色 */
+                                manage: boolean;
+                                /** @description 记录复核 */
+                                review: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 记录一次权限复核（须提交所复核清单的摘要；清单已变化时 409） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment: string;
+                        snapshotHash: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            snapshotHash: string;
+                            nextDueOn: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/grant-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 可授权的账号（合同各方单位的用户；乙方人员附带准入状态） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            userId: string;
+                            username: string;
+                            displayName: string;
+                            organisationName: string | null;
+                            /** @enum {string|null} */
+                            side: "agency" | "vendor" | "thirdParty" | null;
+                            userStatus: string;
+                            staffId: string | null;
+                            staffStatus: string | null;
+                            /** @description 作为乙方人员是否满足授权条件 */
+                            vendorCleared: boolean;
+                            vendorProblems: string[];
+                        }[];
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 合同地点（网点、终端点位等），按本人的区/街道授权范围过滤 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 本人的授权范围；null 为整个合同 */
+                            scope: {
+                                district: string;
+                                street: string | null;
+                            }[] | null;
+                            sites: {
+                                key: string;
+                                name: string;
+                                kind: string | null;
+                                district: string | null;
+                                street: string | null;
+                                /** @enum {string|null} */
+                                zone: "urban" | "suburban" | null;
+                                systemKeys: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contracts/{contractId}/sites/{siteKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个地点（不在授权范围内时 404） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                    siteKey: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            key: string;
+                            name: string;
+                            kind: string | null;
+                            district: string | null;
+                            street: string | null;
+                            /** @enum {string|null} */
+                            zone: "urban" | "suburban" | null;
+                            systemKeys: string[];
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -118,3 +118,43 @@ export type ReportUpNotice = Ok<'/api/incidents/{incidentId}/report-ups', 'get'>
 export type Attachment = Ok<'/api/incidents/{incidentId}/attachments', 'get'>[number];
 /** Answer of an upload. */
 export type UploadedAttachment = Ok<'/api/incidents/{incidentId}/attachments', 'post'>;
+
+/** JSON request body of a PATCH on `Path`. */
+type PatchBody<Path extends keyof paths> = paths[Path] extends { patch: { requestBody: { content: { 'application/json': infer B } } } } ? B : never;
+
+/** A row of the work-order list. */
+export type WorkOrder = Ok<'/api/contracts/{contractId}/work-orders', 'get'>['items'][number];
+/** The five kinds of work order. */
+export type WorkOrderKind = WorkOrder['kind'];
+/** Lifecycle state of a work order. */
+export type WorkOrderState = WorkOrder['state'];
+/** Query of the work-order list. */
+export type WorkOrderQuery = NonNullable<paths['/api/contracts/{contractId}/work-orders']['get']['parameters']['query']>;
+/** Body of `POST /api/contracts/{contractId}/work-orders`. */
+export type NewWorkOrder = Body<'/api/contracts/{contractId}/work-orders', 'post'>;
+/** Body of `PATCH /api/work-orders/{workOrderId}`. */
+export type WorkOrderEdit = PatchBody<'/api/work-orders/{workOrderId}'>;
+/** `GET /api/work-orders/{workOrderId}`. */
+export type WorkOrderDetail = Ok<'/api/work-orders/{workOrderId}', 'get'>;
+/** The approval state of a work order. */
+export type WorkOrderApproval = WorkOrderDetail['approval'];
+/** One recorded approval decision. */
+export type WorkOrderDecision = WorkOrderApproval['decisions'][number];
+/** One timeline event of a work order. */
+export type WorkOrderEvent = WorkOrderDetail['events'][number];
+/** A link of a work order to an incident or another work order. */
+export type WorkOrderLink = WorkOrderDetail['links'][number];
+/** A data-access grant of a data work order. */
+export type AccessGrant = WorkOrderDetail['accessGrants'][number];
+/** What commands recorded on a work order (execution, delivery, result…). */
+export type WorkOrderOutcome = WorkOrder['outcome'];
+/** A command on a work order. */
+export type WorkOrderCommand = Body<'/api/work-orders/{workOrderId}/commands', 'post'>['command'];
+/** The work-order command types. */
+export type WorkOrderCommandType = WorkOrderCommand['type'];
+/** `GET /api/contracts/{contractId}/work-order-rules`. */
+export type WorkOrderRules = Ok<'/api/contracts/{contractId}/work-order-rules', 'get'>;
+/** The rules of one kind. */
+export type WorkOrderKindRules = WorkOrderRules['kinds'][number];
+/** A row of the approvals inbox (`GET /api/approvals/inbox`). */
+export type ApprovalInboxItem = Ok<'/api/approvals/inbox', 'get'>[number];

@@ -28,6 +28,7 @@ import { AcceptanceTab } from './tabs/acceptance.tab';
 import { AssumptionsTab } from './tabs/assumptions.tab';
 import { VersionsTab } from './tabs/versions.tab';
 import { MembersTab } from './tabs/members.tab';
+import { CloseoutTab } from './tabs/closeout.tab';
 import { ContractNav } from './contract-nav';
 
 interface TabDef {
@@ -50,6 +51,7 @@ const TABS: TabDef[] = [
   { key: 'assumptions', label: 'tab.assumptions', count: (d) => d.definition.assumptions?.length ?? 0, render: (i) => <AssumptionsTab index={i} /> },
   { key: 'versions', label: 'tab.versions', count: (d) => d.versions.length, render: (i) => <VersionsTab index={i} /> },
   { key: 'members', label: 'tab.members', render: (i) => <MembersTab contractId={i.detail.id} /> },
+  { key: 'closeout', label: 'closeout.tab', render: (i) => <CloseoutTab contractId={i.detail.id} contractCode={i.detail.code} /> },
 ];
 
 export function ContractDetailPage() {

@@ -1,15 +1,22 @@
 /**
  * The contract's own navigation, shown above its pages: the contract
- * (definition, prices, levels…) and its incidents (故障).
+ * (definition, prices, levels…), its incidents (故障), its work orders (工单),
+ * and, for those who may see them, its vendor staff (人员) and access review (权限复核).
  */
 import { Link } from 'react-router-dom';
-import { FileTextOutlined, AlertOutlined } from '@ant-design/icons';
+import { FileTextOutlined, AlertOutlined, ProfileOutlined, TeamOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { useT } from '../i18n/i18n';
+import { useMe } from '../auth/session';
+import { STAFF_READER_ROLES } from '../staff/staff-types';
+import { ACCESS_REVIEWER_ROLES } from '../access/access-types';
 
-export type ContractSection = 'contract' | 'incidents';
+export type ContractSection = 'contract' | 'incidents' | 'workOrders' | 'staff' | 'access';
 
 export function ContractNav({ contractId, active, code, name }: { contractId: string; active: ContractSection; code?: string; name?: string }) {
   const t = useT();
+  const me = useMe();
+  const myRoles = me.memberships.filter((m) => m.contractId === contractId).map((m) => m.role);
+  const may = (allowed: readonly string[]) => me.isPlatformAdmin || myRoles.some((r) => allowed.includes(r));
   return (
     <nav className="contract-nav" aria-label={t('cnav.label')}>
       {code && (
@@ -25,6 +32,19 @@ export function ContractNav({ contractId, active, code, name }: { contractId: st
         <Link to={`/contracts/${contractId}/incidents`} className={active === 'incidents' ? 'active' : undefined} aria-current={active === 'incidents' ? 'page' : undefined}>
           <AlertOutlined /> {t('cnav.incidents')}
         </Link>
+        <Link to={`/contracts/${contractId}/work-orders`} className={active === 'workOrders' ? 'active' : undefined} aria-current={active === 'workOrders' ? 'page' : undefined}>
+          <ProfileOutlined /> {t('cnav.workOrders')}
+        </Link>
+        {may(STAFF_READER_ROLES) && (
+          <Link to={`/contracts/${contractId}/staff`} className={active === 'staff' ? 'active' : undefined} aria-current={active === 'staff' ? 'page' : undefined}>
+            <TeamOutlined /> {t('cnav.staff')}
+          </Link>
+        )}
+        {may(ACCESS_REVIEWER_ROLES) && (
+          <Link to={`/contracts/${contractId}/access`} className={active === 'access' ? 'active' : undefined} aria-current={active === 'access' ? 'page' : undefined}>
+            <SafetyCertificateOutlined /> {t('cnav.access')}
+          </Link>
+        )}
       </div>
     </nav>
   );

@@ -22,6 +22,7 @@ import { SlaPanel } from './sla-panel';
 import { ReportUpPanel } from './report-up-panel';
 import { AttachmentsPanel } from './attachments-panel';
 import { IncidentTimeline } from './timeline';
+import { RevealButton } from '../privacy/reveal-button';
 
 interface Loaded {
   detail: IncidentDetail;
@@ -152,8 +153,16 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
             {inc.siteZone && <Tag className="zone-tag">{t(`cond.${inc.siteZone}`)}</Tag>}
           </Fact>
           <Fact label={t('det.reporter')}>
-            <div>{inc.reporterName}</div>
-            {(inc.reporterOrg || inc.reporterContact) && <div className="muted small">{[inc.reporterOrg, inc.reporterContact].filter(Boolean).join(' · ')}</div>}
+            <div>
+              {inc.reporterName}
+              {detail.canRevealPii && inc.reporterName.includes('*') && <RevealButton entityType="incident" entityId={inc.id} field="reporterName" label={t('det.reporter')} />}
+            </div>
+            {(inc.reporterOrg || inc.reporterContact) && (
+              <div className="muted small">
+                {[inc.reporterOrg, inc.reporterContact].filter(Boolean).join(' · ')}
+                {detail.canRevealPii && inc.reporterContact?.includes('*') && <RevealButton entityType="incident" entityId={inc.id} field="reporterContact" label={t('det.reporterContact')} />}
+              </div>
+            )}
           </Fact>
           <Fact label={t('det.channel')}>{channel}</Fact>
           <Fact label={t('det.reportedAt')}>
@@ -224,6 +233,7 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
         <div className="incident-main">
           <Card className="section-card" size="small" title={t('det.description')}>
             {inc.description ? <div className="cell-text incident-description">{inc.description}</div> : <span className="muted">{t('det.noDescription')}</span>}
+            {detail.canRevealPii && inc.description.includes('*') && <RevealButton entityType="incident" entityId={inc.id} field="description" label={t('det.description')} />}
             {inc.tags.length > 0 && (
               <div className="tag-line">
                 {inc.tags.map((tag) => (

@@ -9,7 +9,8 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom'
 import { App, Button, Card, Empty, Input, Segmented, Select, Space, Switch, Table, Tooltip, TreeSelect } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { AppstoreOutlined, DownloadOutlined, PlusOutlined, ReloadOutlined, UnorderedListOutlined } from '@ant-design/icons';
-import { api, ApiError, errorMessage, toApiError, unwrap } from '../api/client';
+import { api, ApiError, errorMessage, unwrap } from '../api/client';
+import { downloadFile } from '../api/download';
 import { apiUrl } from '../api/urls';
 import type { ContractDetail, Incident, IncidentQuery, IncidentStatus, SeverityLevel } from '../api/types';
 import { useMe } from '../auth/session';
@@ -132,16 +133,7 @@ function IncidentBoard({ contract }: { contract: ContractDetail }) {
     setExporting(true);
     try {
       const url = apiUrl('/api/contracts/{contractId}/incidents/export.xlsx', 'get', { contractId: contract.id }, query);
-      const res = await fetch(url, { credentials: 'include' });
-      if (!res.ok) throw toApiError(res.status, await res.json().catch(() => null));
-      const blob = await res.blob();
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = t('inc.exportFileName', { code: contract.code, date: new Date().toISOString().slice(0, 10) });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      await downloadFile(url, t('inc.exportFileName', { code: contract.code, date: new Date().toISOString().slice(0, 10) }));
       message.success(t('inc.exported'));
     } catch (e) {
       message.error(errorMessage(e));

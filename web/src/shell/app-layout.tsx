@@ -4,14 +4,16 @@
  */
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation, useMatch, useNavigate } from 'react-router-dom';
-import { App, Avatar, Dropdown, Layout, Menu, Select } from 'antd';
-import { LogoutOutlined, DownOutlined } from '@ant-design/icons';
+import { App, Avatar, Badge, Dropdown, Layout, Menu, Select } from 'antd';
+import { LogoutOutlined, DownOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { useI18n } from '../i18n/i18n';
 import { useMe, useSession } from '../auth/session';
 import { canReadAudit, contractsOf } from '../auth/roles';
 import { errorMessage } from '../api/client';
 import { Loading } from '../shared/page-state';
 import { LanguageSwitch } from './language-switch';
+import { useInboxCount } from '../approvals/use-inbox-count';
+import { mayHaveApprovals } from '../workorders/workorder-rules';
 
 export function AppLayout() {
   const { t } = useI18n();
@@ -24,9 +26,24 @@ export function AppLayout() {
   const currentContractId = contractMatch?.params.contractId;
   const myContracts = contractsOf(me.memberships);
 
-  const selectedNav = location.pathname.startsWith('/audit') ? 'audit' : location.pathname.startsWith('/calendar') ? 'calendar' : 'contracts';
+  const showInbox = me.isPlatformAdmin || mayHaveApprovals(me.memberships.map((m) => m.role));
+  const inboxCount = useInboxCount(showInbox);
+  const selectedNav = location.pathname.startsWith('/audit') ? 'audit' : location.pathname.startsWith('/calendar') ? 'calendar' : location.pathname.startsWith('/approvals') ? 'approvals' : 'contracts';
   const navItems = [
     { key: 'contracts', label: <Link to="/contracts">{t('nav.contracts')}</Link> },
+    ...(showInbox
+      ? [
+          {
+            key: 'approvals',
+            label: (
+              <Link to="/approvals" className="nav-approvals">
+                {t('nav.approvals')}
+                {inboxCount ? <Badge count={inboxCount} size="small" overflowCount={99} className="nav-badge" /> : null}
+              </Link>
+            ),
+          },
+        ]
+      : []),
     { key: 'calendar', label: <Link to="/calendar">{t('nav.calendar')}</Link> },
     ...(canReadAudit(me) ? [{ key: 'audit', label: <Link to="/audit">{t('nav.audit')}</Link> }] : []),
   ];
@@ -58,7 +75,10 @@ export function AppLayout() {
             value={currentContractId}
             placeholder={t('nav.switchContract')}
             popupMatchSelectWidth={460}
-            onChange={(id: string) => navigate(location.pathname.startsWith(`/contracts/${currentContractId ?? ''}/incidents`) ? `/contracts/${id}/incidents` : `/contracts/${id}`)}
+            onChange={(id: string) => {
+              const section = ['incidents', 'work-orders'].find((s) => location.pathname.startsWith(`/contracts/${currentContractId ?? ''}/${s}`));
+              navigate(section ? `/contracts/${id}/${section}` : `/contracts/${id}`);
+            }}
             options={myContracts.map((c) => ({
               value: c.contractId,
               label: (
@@ -87,6 +107,7 @@ export function AppLayout() {
                 ),
               },
               { type: 'divider' },
+              { key: 'account', icon: <SafetyCertificateOutlined />, label: <Link to="/account">{t('user.account')}</Link> },
               { key: 'signOut', icon: <LogoutOutlined />, label: t('user.signOut'), onClick: () => void onSignOut() },
             ],
           }}

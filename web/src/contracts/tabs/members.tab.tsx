@@ -17,14 +17,14 @@ interface PersonRow {
   displayName: string;
   username: string;
   organisationName: string | null;
-  roles: { role: Role; grantedAt: string }[];
+  roles: { role: Role; grantedAt: string; scope: ContractMember['scope'] }[];
 }
 
 function groupByPerson(members: readonly ContractMember[]): PersonRow[] {
   const rows = new Map<string, PersonRow>();
   for (const m of members) {
     const row = rows.get(m.userId) ?? { userId: m.userId, displayName: m.displayName, username: m.username, organisationName: m.organisationName, roles: [] };
-    row.roles.push({ role: m.role, grantedAt: m.grantedAt });
+    row.roles.push({ role: m.role, grantedAt: m.grantedAt, scope: m.scope });
     rows.set(m.userId, row);
   }
   const rank = (r: PersonRow) => Math.min(...r.roles.map((x) => ROLE_ORDER.indexOf(x.role)));
@@ -50,8 +50,9 @@ export function MembersTab({ contractId }: { contractId: string }) {
       width: 260,
       render: (_: unknown, r) =>
         r.roles.map((x) => (
-          <Tag key={x.role} color={x.role.startsWith('agency') || x.role === 'auditor' ? 'blue' : 'green'}>
+          <Tag key={`${x.role}-${x.scope?.district ?? ''}-${x.scope?.street ?? ''}`} color={x.role.startsWith('agency') || x.role === 'auditor' ? 'blue' : 'green'}>
             {t(`role.${x.role}`)}
+            {x.scope ? `（${x.scope.district}${x.scope.street ? ` ${x.scope.street}` : ''}）` : ''}
           </Tag>
         )),
     },
