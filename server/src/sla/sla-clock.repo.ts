@@ -34,9 +34,9 @@ export interface ClockWithEvents extends ClockRow {
   signals: Set<string>;
 }
 
-/** Identity of a signal: target, kind, percent and deadline (an ISO instant as `Date#toISOString` writes it). */
-export function signalKey(s: { target_key: string; kind: string; percent: number; deadline_at: string }): string {
-  return `${s.target_key}|${s.kind}|${s.percent}|${s.deadline_at}`;
+/** Identity of a signal: target, kind, percent and deadline (epoch milliseconds, or an ISO instant). */
+export function signalKey(s: { target_key: string; kind: string; percent: number; deadline_at: number | string }): string {
+  return `${s.target_key}|${s.kind}|${s.percent}|${typeof s.deadline_at === 'number' ? s.deadline_at : Date.parse(s.deadline_at)}`;
 }
 
 /** A recomputed clock to store. */
@@ -62,13 +62,14 @@ export interface SignalInsert {
 }
 
 /** The columns a history and its signals come back as from SQL (json_agg), before parsing. */
-type RawHistory = { events: [string, string, Record<string, unknown> | null][]; signals: [string, string, number, string][] };
+type RawHistory = { events: [string, number, Record<string, unknown> | null][]; signals: [string, string, number, number][] };
 
-/** Per clock `c`: its events in order, and its signals (deadline as `Date#toISOString` writes it). */
+/** Per clock `c`: its events in order, and its signals (instants as epoch milliseconds: cheaper both sides than text). */
 const HISTORY_COLUMNS = sql`
-  coalesce((SELECT json_agg(json_build_array(e.type, e.at, e.data) ORDER BY e.id) FROM sla_events e WHERE e.clock_id = c.id), '[]'::json) AS events,
-  coalesce((SELECT json_agg(json_build_array(s.target_key, s.kind, s.percent,
-    to_char(s.deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) FROM sla_signals s WHERE s.clock_id = c.id), '[]'::json) AS signals`;
+  coalesce((SELECT json_agg(json_build_array(e.type, floor(extract(epoch FROM e.at) * 1000)::bigint, e.data) ORDER BY e.id)
+    FROM sla_events e WHERE e.clock_id = c.id), '[]'::json) AS events,
+  coalesce((SELECT json_agg(json_build_array(s.target_key, s.kind, s.percent, floor(extract(epoch FROM s.deadline_at) * 1000)::bigint))
+    FROM sla_signals s WHERE s.clock_id = c.id), '[]'::json) AS signals`;
 
 function parseHistory<T extends ClockRow>(row: T & RawHistory): Omit<T, keyof RawHistory> & { events: StoredClockEvent[]; signals: Set<string> } {
   const { events, signals, ...clock } = row;
