@@ -49,20 +49,8 @@ export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const ctx = ctxOf(req);
-      let file;
-      try {
-        file = await req.file();
-      } catch {
-        throw new AppError('VALIDATION_FAILED', '请以 multipart/form-data 上传文件（字段名 file）');
-      }
-      if (!file) throw new AppError('VALIDATION_FAILED', '没有收到文件（字段名 file）');
-      const buf = await file.toBuffer().catch((e: unknown) => {
-        const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-        if (code === 'FST_REQ_FILE_TOO_LARGE' || (e instanceof Error && /too large|limit/i.test(e.message))) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
-        throw e;
-      });
-      if (file.file.truncated) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
-      const r = await addIncidentAttachment(app.services.db, ctx, req.params.incidentId, file.filename, buf);
+      const upload = await readUpload(req);
+      const r = await addIncidentAttachment(app.services.db, ctx, req.params.incidentId, upload.fileName, upload.content);
       return reply.status(201).send(r);
     },
   );

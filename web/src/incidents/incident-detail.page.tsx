@@ -20,7 +20,8 @@ import { LevelTag, StatusTag } from './incident-format';
 import { CommandModal } from './command-modal';
 import { SlaPanel } from './sla-panel';
 import { ReportUpPanel } from './report-up-panel';
-import { AttachmentsPanel } from './attachments-panel';
+import { AttachmentsPanel, uploadFile } from '../shared/attachments-panel';
+import { apiUrl } from '../api/urls';
 import { IncidentTimeline } from './timeline';
 import { RevealButton } from '../privacy/reveal-button';
 
@@ -259,7 +260,14 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
           </Card>
           <SlaPanel sla={detail.sla} levelName={inc.levelName} windows={windows} isOpen={inc.status !== 'closed'} />
           <ReportUpPanel notices={notices} roles={roles} isPlatformAdmin={me.isPlatformAdmin} onChanged={reload} />
-          <AttachmentsPanel incidentId={inc.id} attachments={attachments} mayUpload={mayUpload} onChanged={reload} />
+          <AttachmentsPanel
+            title={t('att.title')}
+            hint={t('att.hint')}
+            attachments={attachments}
+            mayUpload={mayUpload}
+            upload={(file) => uploadFile(apiUrl('/api/incidents/{incidentId}/attachments', 'post', { incidentId: inc.id }), file)}
+            onChanged={reload}
+          />
         </div>
         <div className="incident-side">
           <IncidentTimeline events={detail.events} levels={levels} names={names} />

@@ -11,12 +11,8 @@ import { LoadError, Loading } from '../shared/page-state';
 import { useQuery } from '../shared/use-query';
 import type { StaffDocument } from './staff-types';
 import { formatDue } from './staff-format';
+import { formatBytes } from '../shared/attachments-panel';
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 export function StaffDetailDrawer({ staffId, onClose }: { staffId: string; onClose: () => void }) {
   const t = useT();

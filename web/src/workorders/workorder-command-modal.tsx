@@ -18,7 +18,8 @@ import type { Attachment, ContractMember, WorkOrder, WorkOrderCommand, WorkOrder
 import { useT, type MessageKey } from '../i18n/i18n';
 import { beijingNow, beijingWallClockToIso } from '../shared/datetime';
 import { useQuery } from '../shared/use-query';
-import { ACCEPT, formatBytes, MAX_BYTES, uploadWorkOrderAttachment } from './workorder-attachments';
+import { ACCEPT, formatBytes, MAX_BYTES } from '../shared/attachments-panel';
+import { uploadWorkOrderAttachment } from './workorder-attachments';
 import { announceInboxChange, sendWorkOrderCommand } from './workorder-api';
 import { CHANGE_RESULTS, DANGER, VENDOR_ROLES } from './workorder-rules';
 

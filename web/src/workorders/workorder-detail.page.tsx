@@ -25,7 +25,8 @@ import { RevealButton } from '../privacy/reveal-button';
 import { KindTag, roleName, StateTag, subtypeName, WaitedFor, WindowText } from './workorder-format';
 import { AccessGrantsCard, KindDetailsCard, LinksCard, OutcomeCard } from './kind-details';
 import { ApprovalPanel } from './approval-panel';
-import { WorkOrderAttachments } from './workorder-attachments';
+import { AttachmentsPanel } from '../shared/attachments-panel';
+import { uploadWorkOrderAttachment } from './workorder-attachments';
 import { WorkOrderTimeline } from './workorder-timeline';
 import { WorkOrderCommandModal } from './workorder-command-modal';
 import './workorders.css';
@@ -238,7 +239,14 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
               <div className="inline-empty">{t('wo.noLevelBody')}</div>
             </Card>
           )}
-          <WorkOrderAttachments workOrderId={wo.id} attachments={attachments} mayUpload={mayUpload} onChanged={reload} />
+          <AttachmentsPanel
+            title={t('wo.att.title')}
+            hint={t('wo.att.hint')}
+            attachments={attachments}
+            mayUpload={mayUpload}
+            upload={(file) => uploadWorkOrderAttachment(wo.id, file)}
+            onChanged={reload}
+          />
           <LinksCard links={detail.links} />
           <AccessGrantsCard grants={detail.accessGrants} />
         </div>

@@ -1,7 +1,8 @@
 /**
- * 附件 — upload (multipart, field `file`, sent with fetch and FormData — the
- * one request the generated client does not fit), list and download. The
- * server checks the content type and always serves files as downloads.
+ * 附件 of a record (incident, work order): upload (multipart, field `file`,
+ * sent with fetch and FormData: the one request the generated client does not
+ * fit), list with SM3 digests and download. The server checks the content
+ * type and always serves files as downloads.
  */
 import { useRef, useState } from 'react';
 import { App, Button, Card, Table, Tooltip } from 'antd';
@@ -10,29 +11,48 @@ import { errorMessage, toApiError } from '../api/client';
 import { apiUrl } from '../api/urls';
 import type { Attachment, UploadedAttachment } from '../api/types';
 import { useT } from '../i18n/i18n';
-import { formatDateTimeShort } from '../shared/datetime';
+import { formatDateTimeShort } from './datetime';
 
 /** The accepted file types (the server decides by content). */
-const ACCEPT = '.png,.jpg,.jpeg,.gif,.webp,.pdf,.docx,.xlsx,.zip,.txt,.log,.csv';
-const MAX_BYTES = 10 * 1024 * 1024;
+export const ACCEPT = '.png,.jpg,.jpeg,.gif,.webp,.pdf,.docx,.xlsx,.zip,.txt,.log,.csv';
+/** Largest file the server takes. */
+export const MAX_BYTES = 10 * 1024 * 1024;
 
-function formatBytes(n: number): string {
+/** "1.2 MB". */
+export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Uploads one file to the incident. */
-export async function uploadAttachment(incidentId: string, file: File): Promise<UploadedAttachment> {
-  const body = new FormData();
-  body.append('file', file, file.name);
-  const res = await fetch(apiUrl('/api/incidents/{incidentId}/attachments', 'post', { incidentId }), { method: 'POST', body, credentials: 'include' });
-  const json: unknown = await res.json().catch(() => null);
-  if (!res.ok) throw toApiError(res.status, json);
-  return json as UploadedAttachment;
+function isUploaded(v: unknown): v is UploadedAttachment {
+  return typeof v === 'object' && v !== null && 'id' in v && 'digest' in v && 'fileName' in v;
 }
 
-export function AttachmentsPanel({ incidentId, attachments, mayUpload, onChanged }: { incidentId: string; attachments: Attachment[]; mayUpload: boolean; onChanged: () => void }) {
+/** Upload one file to `url` (built with `apiUrl`); returns the stored attachment with its SM3 digest. */
+export async function uploadFile(url: string, file: File): Promise<UploadedAttachment> {
+  const body = new FormData();
+  body.append('file', file, file.name);
+  const res = await fetch(url, { method: 'POST', body, credentials: 'include' });
+  const json: unknown = await res.json().catch(() => null);
+  if (!res.ok || !isUploaded(json)) throw toApiError(res.status, json);
+  return json;
+}
+
+/** What the panel shows and where it uploads. */
+export interface AttachmentsPanelProps {
+  title: string;
+  /** Shown above the list to those who may upload. */
+  hint: string;
+  attachments: Attachment[];
+  mayUpload: boolean;
+  /** Sends one file to the record's upload endpoint. */
+  upload: (file: File) => Promise<UploadedAttachment>;
+  onChanged: () => void;
+}
+
+/** A record's attachments: upload, list with SM3 digests, download. */
+export function AttachmentsPanel({ title, hint, attachments, mayUpload, upload, onChanged }: AttachmentsPanelProps) {
   const t = useT();
   const { message } = App.useApp();
   const input = useRef<HTMLInputElement>(null);
@@ -46,7 +66,7 @@ export function AttachmentsPanel({ incidentId, attachments, mayUpload, onChanged
     }
     setUploading(true);
     try {
-      const r = await uploadAttachment(incidentId, file);
+      const r = await upload(file);
       message.success(t('att.uploaded', { name: r.fileName }));
       onChanged();
     } catch (e) {
@@ -61,7 +81,7 @@ export function AttachmentsPanel({ incidentId, attachments, mayUpload, onChanged
     <Card
       className="section-card attachments-panel"
       size="small"
-      title={t('att.title')}
+      title={title}
       extra={
         mayUpload ? (
           <>
@@ -73,7 +93,7 @@ export function AttachmentsPanel({ incidentId, attachments, mayUpload, onChanged
         ) : null
       }
     >
-      {mayUpload && <div className="muted small section-intro">{t('att.hint')}</div>}
+      {mayUpload && <div className="muted small section-intro">{hint}</div>}
       {attachments.length === 0 ? (
         <div className="inline-empty">{t('att.none')}</div>
       ) : (
