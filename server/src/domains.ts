@@ -6,10 +6,12 @@
 import { registerIncidentPrivacy } from './incidents/incident-privacy.ts';
 import { registerAttachmentPrivacy } from './attachments/attachment-privacy.ts';
 import { registerWorkOrderPrivacy } from './workorders/workorder-privacy.ts';
+import { registerStaffPrivacy } from './staff/staff-privacy.ts';
 
 /** Register every domain's hooks (idempotent). */
 export function registerDomains(): void {
   registerIncidentPrivacy();
   registerAttachmentPrivacy();
   registerWorkOrderPrivacy();
+  registerStaffPrivacy();
 }

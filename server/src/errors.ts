@@ -12,9 +12,13 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 401,
   /** Wrong username or password. */
   INVALID_CREDENTIALS: 401,
-  /** Account disabled. */
+  /** Account disabled. Never answered at the password step, which says INVALID_CREDENTIALS (no enumeration). */
   ACCOUNT_DISABLED: 403,
-  /** Too many failed sign-ins (password or second factor): the account is locked for a while. */
+  /**
+   * Too many failed attempts (password or second factor): the account is locked
+   * for a while. Answered only once the password was right (second factor,
+   * re-authentication, password change); the password step says INVALID_CREDENTIALS.
+   */
   ACCOUNT_LOCKED: 403,
   /** The password was right, but the session still needs the second factor (or TOTP enrolment) before anything else works. */
   SECOND_FACTOR_REQUIRED: 401,
@@ -76,6 +80,12 @@ export const ERROR_CODES = {
   WORK_ORDER_WINDOW_INVALID: 400,
   /** Data work outside the approved window: the data-access grant is not (or no longer) in force. */
   DATA_ACCESS_WINDOW_CLOSED: 409,
+  /**
+   * An export with unmasked personal data was asked for without what allows it:
+   * an approved data extraction that names an export scope, its executor, its
+   * access window in force, and no export made under it yet.
+   */
+  UNMASKED_EXPORT_NOT_ALLOWED: 403,
   /** A sealed personal-data value cannot be opened (changed ciphertext, wrong place or missing key). */
   PII_DECRYPT_FAILED: 500,
   /** Revealing personal data needs a stated reason. */

@@ -11,7 +11,7 @@ import { isRole, ROLES, type Role, MEMBERSHIP_MANAGERS } from '../auth/roles.ts'
 import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireContractAccess, requireWholeContract } from '../contracts/contract-access.ts';
 import { assertInScope, effectiveScope, listScopeAreas, scopeFilter } from '../contracts/scope.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { clearanceProblems } from '../staff/staff-clearance.ts';
@@ -99,7 +99,7 @@ async function loadGrants(db: Db, contractId: string, def: TContractDefinition) 
 
 /** The permission review page: grants, their hash, review history and the next due date. */
 export async function getAccessReview(db: Db, ctx: Ctx, contractId: string) {
-  const roles = await requireContractRoles(db, ctx, contractId, ACCESS_REVIEWERS);
+  const roles = await requireWholeContract(db, ctx, contractId, ACCESS_REVIEWERS);
   const facts = await contractFacts(db, contractId);
   const grants = await loadGrants(db, contractId, facts.def);
   const { hash } = grantSnapshot(grants.map((g) => ({ id: g.id, userId: g.userId, role: g.role, district: g.scope?.district ?? null, street: g.scope?.street ?? null })));
@@ -139,7 +139,7 @@ export async function getAccessReview(db: Db, ctx: Ctx, contractId: string) {
  * saw; when the list changed since, ACCESS_REVIEW_STALE (they must look again).
  */
 export async function recordAccessReview(db: Db, ctx: Ctx, contractId: string, input: { comment: string; snapshotHash: string }) {
-  const roles = await requireContractRoles(db, ctx, contractId, ACCESS_REVIEWERS);
+  const roles = await requireWholeContract(db, ctx, contractId, ACCESS_REVIEWERS);
   const facts = await contractFacts(db, contractId);
   return db.transaction().execute(async (trx) => {
     // serialise with grants and revocations of this contract while hashing
@@ -180,7 +180,7 @@ export async function recordAccessReview(db: Db, ctx: Ctx, contractId: string, i
  * people) whether the roster clears them.
  */
 export async function listGrantCandidates(db: Db, ctx: Ctx, contractId: string) {
-  await requireContractRoles(db, ctx, contractId, MEMBERSHIP_MANAGERS);
+  await requireContractAccess(db, ctx, contractId, MEMBERSHIP_MANAGERS);
   const facts = await contractFacts(db, contractId);
   const rows = await db
     .selectFrom('users as u')
@@ -222,8 +222,7 @@ function siteNotFound(): AppError {
 
 /** The contract's sites inside the caller's district/street scope. */
 export async function listSites(db: Db, ctx: Ctx, contractId: string) {
-  await requireContractRoles(db, ctx, contractId);
-  const scope = await effectiveScope(db, ctx, contractId);
+  const { scope } = await requireContractAccess(db, ctx, contractId);
   const rows = await db
     .selectFrom('contract_sites as s')
     .innerJoin('contracts as c', 'c.current_version_id', 's.version_id')
@@ -248,11 +247,10 @@ export async function getSite(db: Db, ctx: Ctx, contractId: string, siteKey: str
     .where('c.id', '=', contractId)
     .where('s.key', '=', siteKey)
     .executeTakeFirst();
-  await requireContractRoles(db, ctx, contractId).catch((e: unknown) => {
-    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw siteNotFound();
-    throw e;
+  const { scope } = await requireContractAccess(db, ctx, contractId).catch((e: unknown) => {
+    throw e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND' ? siteNotFound() : e;
   });
   if (!r) throw siteNotFound();
-  assertInScope(await effectiveScope(db, ctx, contractId), r, siteNotFound);
+  assertInScope(scope, r, siteNotFound);
   return toSite(r);
 }

@@ -10,7 +10,6 @@ import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { sm3Hex } from '../shared/crypto.ts';
-import { requireRecordRoles } from '../contracts/contract-access.ts';
 import { REPORTERS, requireIncidentAccess } from '../incidents/incident.service.ts';
 
 /** Largest accepted file. */
@@ -90,11 +89,28 @@ function attachmentNotFound(): AppError {
   return new AppError('NOT_FOUND', '附件不存在，或您无权查看');
 }
 
-/** Download an attachment the caller may see (404 otherwise); audited. */
+/** Checks that the caller may see a record that carries attachments (throws that record's 404 otherwise). */
+export type AttachmentParentAccess = (db: Db, ctx: Ctx, subjectId: string) => Promise<unknown>;
+
+const parents = new Map<string, AttachmentParentAccess>([['incident', (db, ctx, id) => requireIncidentAccess(db, ctx, id)]]);
+
+/** Declare how the parent records of a subject type are checked (work orders register theirs). */
+export function registerAttachmentParent(subjectType: string, access: AttachmentParentAccess): void {
+  parents.set(subjectType, access);
+}
+
+/**
+ * Download an attachment the caller may see, audited. Access is the parent
+ * record's: contract, role and district/street scope; anything else is 404.
+ */
 export async function readAttachment(db: Db, ctx: Ctx, id: string) {
   const a = /^[0-9a-f-]{36}$/i.test(id) ? await db.selectFrom('attachments').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst() : undefined;
   if (!a) throw attachmentNotFound();
-  await requireRecordRoles(db, ctx, a.contract_id, attachmentNotFound);
+  const parentAccess = parents.get(a.subject_type);
+  if (!parentAccess) throw attachmentNotFound();
+  await parentAccess(db, ctx, a.subject_id).catch((e: unknown) => {
+    throw e instanceof AppError && e.status === 404 ? attachmentNotFound() : e;
+  });
   if (!a.content) throw new AppError('NOT_FOUND', '附件已在合同终止时按规定销毁');
   await db.transaction().execute((trx) => recordAudit(trx, actorOf(ctx), { action: 'attachment.downloaded', entityType: 'attachment', entityId: a.id, contractId: a.contract_id, after: { fileName: a.file_name } }, ctx.now));
   return { fileName: a.file_name, mimeType: a.mime_type, content: a.content };

@@ -22,7 +22,7 @@
  *   openssl pkeyutl -verify -pubin -inkey audit-anchor-sm2.json.pub.pem -rawin -digest sm3 \
  *     -pkeyopt distid:1234567812345678 -in m.bin -sigfile s.der
  */
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { sm2 } from 'sm-crypto-v2';
@@ -33,7 +33,7 @@ import { canonicalJson } from '../shared/canonical-json.ts';
 import { sm3Hex } from '../shared/crypto.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
 import { defineJob, type JobDefinition, type RecurringJob } from '../jobs/job.types.ts';
-import { verifyAuditChain, type VerifyResult } from './audit.service.ts';
+import { recordAudit, verifyAuditChain, type AuditActor, type VerifyResult } from './audit.service.ts';
 
 /** `prev` of the first anchor. */
 export const ANCHOR_GENESIS = 'GENESIS';
@@ -47,6 +47,14 @@ const SM2_N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123
 /** SubjectPublicKeyInfo prefix for an uncompressed SM2 point (id-ecPublicKey, curve 1.2.156.10197.1.301). */
 const SPKI_PREFIX = '3059301306072a8648ce3d020106082a811ccf5501822d034200';
 
+/** A signing key replaced by `yunwei audit rotate-anchor-key`: its public key stays trusted for the anchors it signed. */
+export interface RetiredAnchorKey {
+  publicKey: string;
+  createdAt: string;
+  /** Anchors signed by this key after this instant are not trusted. */
+  retiredAt: string;
+}
+
 /** The signing key and where anchors go. */
 export interface AnchorStore {
   privateKey: string;
@@ -55,18 +63,43 @@ export interface AnchorStore {
   keySource: 'environment' | 'file';
   /** Directory of the JSONL files. */
   dir: string;
+  /**
+   * The key file, when the key came from one: it is read again before each
+   * signature and each verification, so a rotation reaches a running server.
+   */
+  keyFile?: string;
+  /** Earlier keys, trusted for the anchors signed before their retirement. */
+  retiredKeys?: readonly RetiredAnchorKey[];
 }
 
 /** A bad key file or key (start-up stops with this message). */
 export class AnchorKeyError extends Error {}
 
+const ZPublicKey = z.string().regex(/^04[0-9a-f]{128}$/);
 const ZKeyFile = z.object({
   format: z.literal(1),
   algorithm: z.literal('SM2'),
   privateKey: z.string().regex(/^[0-9a-f]{64}$/),
-  publicKey: z.string().regex(/^04[0-9a-f]{128}$/),
+  publicKey: ZPublicKey,
   createdAt: z.string(),
+  /** Public keys of the keys this one replaced (`yunwei audit rotate-anchor-key`), oldest first. */
+  retired: z.array(z.object({ publicKey: ZPublicKey, createdAt: z.string(), retiredAt: z.string() })).default([]),
 });
+type TKeyFile = z.infer<typeof ZKeyFile>;
+
+function readKeyFile(keyFile: string): TKeyFile {
+  const mode = statSync(keyFile).mode & 0o777;
+  if ((mode & 0o077) !== 0) throw new AnchorKeyError(`审计锚点签名密钥文件 ${keyFile} 的权限过宽（${mode.toString(8)}），请执行 chmod 600`);
+  let parsed: TKeyFile;
+  try {
+    parsed = ZKeyFile.parse(JSON.parse(readFileSync(keyFile, 'utf8')));
+  } catch (e) {
+    throw new AnchorKeyError(`无法读取审计锚点签名密钥文件 ${keyFile}：${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  checkPrivateKey(parsed.privateKey);
+  if (sm2.getPublicKeyFromPrivateKey(parsed.privateKey) !== parsed.publicKey) throw new AnchorKeyError(`审计锚点签名密钥文件 ${keyFile} 中的公钥与私钥不匹配`);
+  return parsed;
+}
 
 function checkPrivateKey(hex: string): void {
   const d = BigInt(`0x${hex}`);
@@ -85,23 +118,17 @@ export function publicKeyPem(publicKeyHex: string): string {
  * readable by others, malformed, or whose public key does not match its
  * private key stops start-up.
  */
-export function loadOrCreateAnchorKey(opts: { privateKey: string | undefined; keyFile: string }, now: Date): { privateKey: string; publicKey: string; source: 'environment' | 'file'; created: boolean } {
+export function loadOrCreateAnchorKey(
+  opts: { privateKey: string | undefined; keyFile: string },
+  now: Date,
+): { privateKey: string; publicKey: string; source: 'environment' | 'file'; created: boolean; retired: RetiredAnchorKey[] } {
   if (opts.privateKey) {
     checkPrivateKey(opts.privateKey);
-    return { privateKey: opts.privateKey, publicKey: sm2.getPublicKeyFromPrivateKey(opts.privateKey), source: 'environment', created: false };
+    return { privateKey: opts.privateKey, publicKey: sm2.getPublicKeyFromPrivateKey(opts.privateKey), source: 'environment', created: false, retired: [] };
   }
   if (existsSync(opts.keyFile)) {
-    const mode = statSync(opts.keyFile).mode & 0o777;
-    if ((mode & 0o077) !== 0) throw new AnchorKeyError(`审计锚点签名密钥文件 ${opts.keyFile} 的权限过宽（${mode.toString(8)}），请执行 chmod 600`);
-    let parsed: z.infer<typeof ZKeyFile>;
-    try {
-      parsed = ZKeyFile.parse(JSON.parse(readFileSync(opts.keyFile, 'utf8')));
-    } catch (e) {
-      throw new AnchorKeyError(`无法读取审计锚点签名密钥文件 ${opts.keyFile}：${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-    }
-    checkPrivateKey(parsed.privateKey);
-    if (sm2.getPublicKeyFromPrivateKey(parsed.privateKey) !== parsed.publicKey) throw new AnchorKeyError(`审计锚点签名密钥文件 ${opts.keyFile} 中的公钥与私钥不匹配`);
-    return { privateKey: parsed.privateKey, publicKey: parsed.publicKey, source: 'file', created: false };
+    const parsed = readKeyFile(opts.keyFile);
+    return { privateKey: parsed.privateKey, publicKey: parsed.publicKey, source: 'file', created: false, retired: parsed.retired };
   }
   const kp = sm2.generateKeyPairHex();
   mkdirSync(dirname(opts.keyFile), { recursive: true, mode: 0o700 });
@@ -109,14 +136,67 @@ export function loadOrCreateAnchorKey(opts: { privateKey: string | undefined; ke
   writeFileSync(opts.keyFile, `${JSON.stringify({ format: 1, algorithm: 'SM2', privateKey: kp.privateKey, publicKey: kp.publicKey, createdAt: now.toISOString() }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(opts.keyFile, 0o600);
   writeFileSync(`${opts.keyFile}.pub.pem`, publicKeyPem(kp.publicKey), { mode: 0o644 });
-  return { privateKey: kp.privateKey, publicKey: kp.publicKey, source: 'file', created: true };
+  return { privateKey: kp.privateKey, publicKey: kp.publicKey, source: 'file', created: true, retired: [] };
+}
+
+/** The store's keys as they are now: from its key file when it has one (a rotation may have happened since start-up). */
+function currentKeys(store: AnchorStore): { privateKey: string; publicKey: string; retired: readonly RetiredAnchorKey[] } {
+  if (store.keyFile && existsSync(store.keyFile)) {
+    const k = readKeyFile(store.keyFile);
+    return { privateKey: k.privateKey, publicKey: k.publicKey, retired: k.retired };
+  }
+  return { privateKey: store.privateKey, publicKey: store.publicKey, retired: store.retiredKeys ?? [] };
+}
+
+/**
+ * Replace the anchor-signing key (`yunwei audit rotate-anchor-key`): a new
+ * SM2 key pair becomes the key file's key; the old public key moves to its
+ * `retired` list (with the time), so the anchors it signed still verify, and
+ * anchors it might sign later do not. The old key's public PEM stays next to
+ * the file as `<key file>.<retired at>.pub.pem`. The file is replaced
+ * atomically (write, fsync, rename). Keys given in the environment are not
+ * rotated here.
+ */
+export function rotateAnchorKeyFile(keyFile: string, now: Date): { previousPublicKey: string; publicKey: string } {
+  if (!existsSync(keyFile)) throw new AnchorKeyError(`审计锚点签名密钥文件 ${keyFile} 不存在：先启动一次服务或执行 yunwei audit anchor 生成密钥`);
+  const old = readKeyFile(keyFile);
+  const kp = sm2.generateKeyPairHex();
+  const retiredAt = now.toISOString();
+  const next: TKeyFile = {
+    format: 1,
+    algorithm: 'SM2',
+    privateKey: kp.privateKey,
+    publicKey: kp.publicKey,
+    createdAt: retiredAt,
+    retired: [...old.retired, { publicKey: old.publicKey, createdAt: old.createdAt, retiredAt }],
+  };
+  const tmp = `${keyFile}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(next, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  writeFileSync(`${keyFile}.${retiredAt.replace(/[:.]/g, '-')}.pub.pem`, publicKeyPem(old.publicKey), { mode: 0o644 });
+  renameSync(tmp, keyFile);
+  writeFileSync(`${keyFile}.pub.pem`, publicKeyPem(kp.publicKey), { mode: 0o644 });
+  return { previousPublicKey: old.publicKey, publicKey: kp.publicKey };
 }
 
 /** Open the anchor store from the configuration (key loaded or created, folder created). */
 export function openAnchorStore(audit: AppConfig['audit'], now: Date): AnchorStore & { created: boolean } {
   const key = loadOrCreateAnchorKey({ privateKey: audit.anchorPrivateKey, keyFile: audit.anchorKeyFile }, now);
   mkdirSync(audit.anchorDir, { recursive: true, mode: 0o700 });
-  return { privateKey: key.privateKey, publicKey: key.publicKey, keySource: key.source, dir: audit.anchorDir, created: key.created };
+  return {
+    privateKey: key.privateKey,
+    publicKey: key.publicKey,
+    keySource: key.source,
+    dir: audit.anchorDir,
+    created: key.created,
+    retiredKeys: key.retired,
+    ...(key.source === 'file' ? { keyFile: audit.anchorKeyFile } : {}),
+  };
 }
 
 /**
@@ -126,7 +206,7 @@ export function openAnchorStore(audit: AppConfig['audit'], now: Date): AnchorSto
 export function findAnchorStore(audit: AppConfig['audit'], now: Date): AnchorStore | null {
   if (!audit.anchorPrivateKey && !existsSync(audit.anchorKeyFile)) return null;
   const key = loadOrCreateAnchorKey({ privateKey: audit.anchorPrivateKey, keyFile: audit.anchorKeyFile }, now);
-  return { privateKey: key.privateKey, publicKey: key.publicKey, keySource: key.source, dir: audit.anchorDir };
+  return { privateKey: key.privateKey, publicKey: key.publicKey, keySource: key.source, dir: audit.anchorDir, retiredKeys: key.retired, ...(key.source === 'file' ? { keyFile: audit.anchorKeyFile } : {}) };
 }
 
 /** What an anchor says. */
@@ -267,7 +347,7 @@ export async function anchorAuditChain(db: Db, store: AnchorStore, now: Date, op
       rowCount: String(count.n),
       prev: previous?.raw ? sm3Hex(previous.raw.signature) : ANCHOR_GENESIS,
     };
-    const line = signAnchor(store.privateKey, payload);
+    const line = signAnchor(currentKeys(store).privateKey, payload);
     mkdirSync(store.dir, { recursive: true, mode: 0o700 });
     const file = join(store.dir, `${payload.anchoredAt.slice(0, 7)}.jsonl`);
     appendDurably(file, `${JSON.stringify(line)}\n`);
@@ -325,7 +405,8 @@ export async function verifyAuditWithAnchors(db: Db, store: AnchorStore | null):
     return { ok: chain.ok, chain, anchors: { checked: 0, latest: null, rowsAfterLatest: 0, problem: null, warning: '未配置审计锚点签名密钥：只校验了哈希链，无法发现末尾记录被截断' } };
   }
   const anchors = readAnchors(store.dir);
-  const precomputed = sm2.precomputePublicKey(store.publicKey);
+  const keys = currentKeys(store);
+  const precomputed = new Map([keys.publicKey, ...keys.retired.map((k) => k.publicKey)].map((k) => [k, sm2.precomputePublicKey(k)]));
   let problem: AnchorProblem | null = null;
   let prevSignature: string | null = null;
   const valid: { a: StoredAnchor; p: AnchorPayload }[] = [];
@@ -335,13 +416,19 @@ export async function verifyAuditWithAnchors(db: Db, store: AnchorStore | null):
       problem = fail('unreadable', `审计锚点文件 ${where(a)} 无法解析（${a.unreadable ?? ''}）：锚点文件被改动`);
       break;
     }
-    if (a.raw.publicKey !== store.publicKey) {
-      problem = fail('foreignKey', `${anchorName(a, a.payload)}不是用本平台的锚点签名密钥签署的：锚点文件被替换或密钥被更换`);
+    const publicKey = precomputed.get(a.raw.publicKey);
+    if (!publicKey) {
+      problem = fail('foreignKey', `${anchorName(a, a.payload)}不是用本平台的锚点签名密钥（现用或已退役）签署的：锚点文件被替换或伪造`);
+      break;
+    }
+    const retired = keys.retired.find((k) => k.publicKey === a.raw?.publicKey);
+    if (retired && a.payload.anchoredAt > retired.retiredAt) {
+      problem = fail('foreignKey', `${anchorName(a, a.payload)}是用已于 ${formatLocalDateTime(retired.retiredAt)} 退役的锚点签名密钥签署的：退役之后的签名不可信`);
       break;
     }
     let signatureOk = false;
     try {
-      signatureOk = sm2.doVerifySignature(a.raw.payload, a.raw.signature, precomputed, { hash: true, der: true });
+      signatureOk = sm2.doVerifySignature(a.raw.payload, a.raw.signature, publicKey, { hash: true, der: true });
     } catch {
       signatureOk = false;
     }
@@ -404,6 +491,26 @@ export async function verifyAuditWithAnchors(db: Db, store: AnchorStore | null):
   const warning =
     anchors.length === 0 && chain.rowsChecked > 0 ? `锚点目录 ${store.dir} 中没有任何签名锚点：无法发现末尾记录被截断（锚点每隔数分钟由服务自动签署，也可执行 yunwei audit anchor）` : null;
   return { ok: chain.ok && problem === null, chain, anchors: { checked: valid.length, latest, rowsAfterLatest, problem, warning } };
+}
+
+/**
+ * `yunwei audit rotate-anchor-key`: sign a last anchor with the old key (so
+ * every row written so far is anchored by it), replace the key in the key
+ * file (the old public key stays trusted for what it signed), audit the
+ * rotation (key fingerprints, never key material), and sign a first anchor
+ * with the new key, which covers the audit row too.
+ */
+export async function rotateAnchorKey(db: Db, store: AnchorStore, actor: AuditActor, now: Date): Promise<{ previousFingerprint: string; fingerprint: string; lastOldAnchor: WrittenAnchor | null; firstNewAnchor: WrittenAnchor | null }> {
+  if (!store.keyFile) throw new AnchorKeyError('审计锚点签名密钥来自环境变量 YUNWEI_AUDIT_ANCHOR_PRIVATE_KEY：请改用密钥文件后再轮换（环境变量中的密钥无法保留旧公钥）');
+  const lastOldAnchor = await anchorAuditChain(db, store, now, { force: true });
+  const rotated = rotateAnchorKeyFile(store.keyFile, now);
+  const previousFingerprint = sm3Hex(rotated.previousPublicKey).slice(0, 16);
+  const fingerprint = sm3Hex(rotated.publicKey).slice(0, 16);
+  await db.transaction().execute((trx) =>
+    recordAudit(trx, actor, { action: 'security.anchorKeyRotated', entityType: 'auditAnchorKey', entityId: fingerprint, contractId: null, after: { previousFingerprint, fingerprint, lastOldAnchorSeq: lastOldAnchor?.payload.lastSeq ?? null } }, now),
+  );
+  const firstNewAnchor = await anchorAuditChain(db, store, now, { force: true });
+  return { previousFingerprint, fingerprint, lastOldAnchor, firstNewAnchor };
 }
 
 const ZAnchorJobPayload = z.object({});

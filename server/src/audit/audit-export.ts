@@ -41,6 +41,7 @@ export const AUDIT_ACTION_NAMES: Readonly<Record<string, string>> = {
   'contract.versionImported': '导入新版本',
   'incident.exported': '导出故障清单',
   'audit.exported': '导出审计日志',
+  'privacy.unmaskedExported': '明文导出（数据处理工单）',
 };
 
 function json(v: unknown): string {

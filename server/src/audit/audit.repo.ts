@@ -1,7 +1,9 @@
 /**
  * Audit trail queries (read side).
  */
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { scopeFilter, type ContractScope } from '../contracts/scope.ts';
 
 /** Filters for listing audit rows. */
 export interface AuditFilter {
@@ -12,7 +14,33 @@ export interface AuditFilter {
   from?: Date | undefined;
   to?: Date | undefined;
   beforeSeq?: string | undefined;
+  /**
+   * The reader's district/street scope in `contractId`. Limited: only rows
+   * about incidents and work orders inside it (and their attachments,
+   * report-up notices and data-access grants); contract-wide rows are hidden.
+   */
+  scope?: ContractScope | undefined;
   limit: number;
+}
+
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+/** Audit rows whose entity lies inside `scope` (the CASE keeps the uuid cast from ever seeing other ids). */
+function auditRowInScope(scope: ContractScope): Expression<SqlBool> {
+  const inc = scopeFilter(scope, { district: 'i.district', street: 'i.street' });
+  const wo = scopeFilter(scope, { district: 'w.district', street: 'w.street' });
+  const incident = (id: Expression<string>) => sql`EXISTS (SELECT 1 FROM incidents i WHERE i.id = ${id} AND ${inc})`;
+  const workOrder = (id: Expression<string>) => sql`EXISTS (SELECT 1 FROM work_orders w WHERE w.id = ${id} AND ${wo})`;
+  const id = sql<string>`audit_log.entity_id::uuid`;
+  return sql<SqlBool>`CASE WHEN audit_log.entity_id ~ ${UUID_PATTERN} THEN CASE audit_log.entity_type
+      WHEN 'incident' THEN ${incident(id)}
+      WHEN 'workOrder' THEN ${workOrder(id)}
+      WHEN 'attachment' THEN EXISTS (SELECT 1 FROM attachments t WHERE t.id = ${id}
+        AND ((t.subject_type = 'incident' AND ${incident(sql`t.subject_id`)}) OR (t.subject_type = 'workOrder' AND ${workOrder(sql`t.subject_id`)})))
+      WHEN 'reportUpNotice' THEN EXISTS (SELECT 1 FROM report_up_notices n WHERE n.id = ${id} AND ${incident(sql`n.incident_id`)})
+      WHEN 'dataAccessGrant' THEN EXISTS (SELECT 1 FROM data_access_grants g WHERE g.id = ${id} AND ${workOrder(sql`g.work_order_id`)})
+      ELSE FALSE END
+    ELSE FALSE END`;
 }
 
 /** List audit rows, newest first, keyset-paginated by seq. */
@@ -25,6 +53,7 @@ export async function listAuditRows(db: Db, f: AuditFilter) {
   if (f.from) q = q.where('occurred_at', '>=', f.from);
   if (f.to) q = q.where('occurred_at', '<', f.to);
   if (f.beforeSeq) q = q.where('seq', '<', f.beforeSeq);
+  if (f.scope) q = q.where(auditRowInScope(f.scope));
   return q.execute();
 }
 

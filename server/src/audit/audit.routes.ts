@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { AppError } from '../errors.ts';
 import { AUDIT_READERS } from '../auth/roles.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireContractAccess } from '../contracts/contract-access.ts';
+import type { ContractScope } from '../contracts/scope.ts';
 import { requireRecentAuth } from '../auth/reauth.ts';
 import { listAuditRows, oldestAuditAt, type AuditFilter } from './audit.repo.ts';
 import { verifyAuditWithAnchors } from './audit-anchor.ts';
@@ -77,10 +78,14 @@ const ZVerify = z.object({
   oldestAt: z.string().nullable().describe('现存最早一条记录的时间'),
 });
 
-/** Who may read (and export) the audit trail of `contractId`, or all of it. */
-async function authorizeAuditRead(db: Db, ctx: Ctx, contractId: string | undefined): Promise<void> {
-  if (contractId) await requireContractRoles(db, ctx, contractId, AUDIT_READERS);
-  else if (!ctx.user.isPlatformAdmin) throw new AppError('FORBIDDEN', '请选择要查看审计日志的合同');
+/**
+ * Who may read (and export) the audit trail of `contractId`, or all of it;
+ * returns the reader's district/street scope there (null: every row).
+ */
+async function authorizeAuditRead(db: Db, ctx: Ctx, contractId: string | undefined): Promise<ContractScope> {
+  if (contractId) return (await requireContractAccess(db, ctx, contractId, AUDIT_READERS)).scope;
+  if (!ctx.user.isPlatformAdmin) throw new AppError('FORBIDDEN', '请选择要查看审计日志的合同');
+  return null;
 }
 
 function filterOf(q: z.infer<typeof ZAuditFilter>): Omit<AuditFilter, 'limit' | 'beforeSeq'> {
@@ -109,8 +114,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const ctx = ctxOf(req);
-      await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
-      const rows = await listAuditRows(app.services.db, { ...filterOf(req.query), beforeSeq: req.query.beforeSeq, limit: req.query.limit });
+      const scope = await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
+      const rows = await listAuditRows(app.services.db, { ...filterOf(req.query), scope, beforeSeq: req.query.beforeSeq, limit: req.query.limit });
       return rows.map((r) => ({
         seq: String(r.seq),
         id: r.id,
@@ -143,9 +148,9 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const ctx = ctxOf(req);
-      await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
+      const scope = await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
       requireRecentAuth(req);
-      const { buffer } = await exportAuditXlsx(app.services.db, ctx, filterOf(req.query));
+      const { buffer } = await exportAuditXlsx(app.services.db, ctx, { ...filterOf(req.query), scope });
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent('审计日志.xlsx')}`)
@@ -163,7 +168,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       const ctx = ctxOf(req);
       if (!ctx.user.isPlatformAdmin) {
         const mine = await listMyMemberships(app.services.db, ctx.user.id);
-        if (!mine.some((m) => m.role === 'auditor')) throw new AppError('FORBIDDEN', '只有审计员或平台管理员可以校验审计链');
+        // the chain covers every contract and district: an auditor limited to a district does not verify it
+        if (!mine.some((m) => m.role === 'auditor' && m.scope === null)) throw new AppError('FORBIDDEN', '只有不限区域的审计员或平台管理员可以校验审计链');
       }
       const r = await verifyAuditWithAnchors(app.services.db, app.services.auditAnchors);
       const oldest = await oldestAuditAt(app.services.db);

@@ -15,7 +15,15 @@ export const ZMe = z.object({
   lastSignInIp: z.string().nullable(),
   twoFactorEnabled: z.boolean().describe('已启用双因素验证（TOTP）'),
   twoFactorRequired: z.boolean().describe('按安全策略必须启用双因素验证'),
-  memberships: z.array(z.object({ contractId: z.string(), contractCode: z.string(), contractName: z.string(), role: z.enum(ROLE_KEYS) })),
+  memberships: z.array(
+    z.object({
+      contractId: z.string(),
+      contractCode: z.string(),
+      contractName: z.string(),
+      role: z.enum(ROLE_KEYS),
+      scope: z.object({ district: z.string(), street: z.string().nullable() }).nullable().describe('该授权限定的区、街道；null 为整个合同'),
+    }),
+  ),
 });
 
 /** The signed-in user (TypeScript). */

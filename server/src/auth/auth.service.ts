@@ -72,6 +72,14 @@ function getDummyHash(): Promise<string> {
   return dummyHash;
 }
 
+/**
+ * The one answer of a refused password step, whatever the reason (unknown
+ * user, wrong password, locked or disabled account).
+ */
+export function invalidCredentials(): AppError {
+  return new AppError('INVALID_CREDENTIALS', '用户名或密码不正确');
+}
+
 function lockedError(lockedUntil: Date, now: Date): AppError {
   const mins = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 60000));
   return new AppError('ACCOUNT_LOCKED', `登录失败次数过多，账号已锁定，请 ${mins} 分钟后再试`);
@@ -103,30 +111,34 @@ export async function signIn(db: Db, input: { username: string; password: string
     .executeTakeFirst();
   const actor: AuditActor = { userId: user?.id ?? null, name: user?.display_name ?? input.username, role: null, clientIp: input.clientIp };
 
+  // No enumeration (security.md check 10): an unknown user, a wrong password, a
+  // locked and a disabled account all get the same answer and cost one argon2
+  // verification each. The audit trail tells them apart; the owner of a locked
+  // account learns of the lock from an in-app notice (see registerFailure).
   if (!user) {
     await verifyPassword(await getDummyHash(), input.password);
     await db.transaction().execute((trx) =>
       recordAudit(trx, actor, { action: 'auth.signInFailed', entityType: 'user', entityId: null, contractId: null, after: { username: input.username, reason: 'unknownUser' } }, now),
     );
-    throw new AppError('INVALID_CREDENTIALS', '用户名或密码不正确');
-  }
-  if (user.locked_until && new Date(user.locked_until) > now) {
-    await db.transaction().execute((trx) =>
-      recordAudit(trx, actor, { action: 'auth.signInRefused', entityType: 'user', entityId: user.id, contractId: null, after: { reason: 'locked' } }, now),
-    );
-    throw lockedError(new Date(user.locked_until), now);
+    throw invalidCredentials();
   }
   const passwordOk = await verifyPassword(user.password_hash, input.password);
+  if (user.locked_until && new Date(user.locked_until) > now) {
+    await db.transaction().execute((trx) =>
+      recordAudit(trx, actor, { action: 'auth.signInRefused', entityType: 'user', entityId: user.id, contractId: null, after: { reason: 'locked', lockedUntil: new Date(user.locked_until ?? now).toISOString() } }, now),
+    );
+    throw invalidCredentials();
+  }
   if (!passwordOk) {
-    const locked = await registerFailure(db, user.id, actor, 'auth.signInFailed', { reason: 'wrongPassword' }, policy, now);
-    if (locked) throw new AppError('ACCOUNT_LOCKED', `登录失败次数过多（连续 ${policy.maxFailedAttempts} 次），账号已锁定 ${policy.lockMinutes} 分钟`);
-    throw new AppError('INVALID_CREDENTIALS', '用户名或密码不正确');
+    // counted: the failure that reaches the threshold locks the account (audited as auth.accountLocked)
+    await registerFailure(db, user.id, actor, 'auth.signInFailed', { reason: 'wrongPassword' }, policy, now);
+    throw invalidCredentials();
   }
   if (user.status !== 'active') {
     await db.transaction().execute((trx) =>
       recordAudit(trx, actor, { action: 'auth.signInRefused', entityType: 'user', entityId: user.id, contractId: null, after: { reason: 'disabled' } }, now),
     );
-    throw new AppError('ACCOUNT_DISABLED', '该账号已停用，请联系管理员');
+    throw invalidCredentials();
   }
   const client: ClientInfo = { clientIp: input.clientIp, userAgent: input.userAgent };
   const sessionUser = (sessionId: string): SessionUser => ({

@@ -29,6 +29,28 @@ export function reauthRequired(): AppError {
 export function requireRecentAuth(request: Pick<FastifyRequest, 'authSession'>, maxAgeMinutes = REAUTH_MAX_AGE_MINUTES, now: Date = new Date()): void {
   const session = request.authSession;
   if (!session || session.stage !== 'complete') throw new AppError('UNAUTHENTICATED', '未登录或登录已过期，请重新登录');
-  const at = session.reauthenticatedAt;
+  requireFreshReauth(session.reauthenticatedAt, now, maxAgeMinutes);
+}
+
+/**
+ * Throws REAUTH_REQUIRED unless `reauthenticatedAt` (the session's last
+ * re-authentication) lies within `maxAgeMinutes` before `now`. For services
+ * that decide themselves whether an action is sensitive (approving a data
+ * work order, the unmasked export).
+ */
+export function requireFreshReauth(reauthenticatedAt: Date | null, now: Date, maxAgeMinutes = REAUTH_MAX_AGE_MINUTES): void {
+  const at = reauthenticatedAt;
   if (!at || now.getTime() - at.getTime() > maxAgeMinutes * 60_000 || at.getTime() > now.getTime() + 60_000) throw reauthRequired();
+}
+
+/**
+ * What a service needs to know about the caller's step-up: the session's
+ * last re-authentication (HTTP requests), or `'inProcess'` for callers that
+ * have no session (the demo seed, the CLI, service-level tests).
+ */
+export type StepUp = { reauthenticatedAt: Date | null } | 'inProcess';
+
+/** The step-up state of an HTTP request's session. */
+export function stepUpOf(request: Pick<FastifyRequest, 'authSession'>): StepUp {
+  return { reauthenticatedAt: request.authSession?.reauthenticatedAt ?? null };
 }

@@ -7,6 +7,7 @@
 import type { Db, Trx } from '../db/database.ts';
 import { randomToken, sm3Hex } from '../shared/crypto.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
+import { formatLocalDateTime } from '../shared/local-time.ts';
 import type { SessionPolicy, SessionUser } from './auth.service.ts';
 
 /** Where a session stands: signed in, or waiting for the second factor / TOTP enrolment. */
@@ -96,7 +97,8 @@ export async function completeSignIn(
  * Count one failed attempt (wrong password, wrong second factor, failed
  * re-authentication). At the policy's threshold the account locks for the
  * policy's duration and its unfinished sign-ins end. Writes one audit row:
- * `action`, or `auth.accountLocked` when this failure locked the account.
+ * `action`, or `auth.accountLocked` when this failure locked the account,
+ * which also leaves the owner an in-app notice of the lock.
  * Returns whether the account is now locked.
  */
 export async function registerFailure(
@@ -121,6 +123,22 @@ export async function registerFailure(
       const until = new Date(now.getTime() + policy.lockMinutes * 60_000);
       await trx.updateTable('users').set({ failed_attempts: 0, locked_until: until }).where('id', '=', userId).execute();
       await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('stage', '!=', 'complete').where('revoked_at', 'is', null).execute();
+      // The sign-in page answers a locked account like a wrong password (no
+      // enumeration), so the owner learns of the lock here, in the app, once signed in.
+      await trx
+        .insertInto('notifications')
+        .values({
+          contract_id: null,
+          user_id: userId,
+          kind: 'security.accountLocked',
+          title: '【安全提醒】您的账号曾被临时锁定',
+          body: `您的账号于 ${formatLocalDateTime(now)}（北京时间）因连续 ${policy.maxFailedAttempts} 次验证失败（密码或动态验证码错误）被锁定 ${policy.lockMinutes} 分钟，锁定期间的登录一律被拒绝（登录页只提示“用户名或密码不正确”）。如非本人操作，请立即修改密码并联系管理员。`,
+          subject_type: 'user',
+          subject_id: userId,
+          dedupe_key: null,
+          created_at: now,
+        })
+        .execute();
     }
     await recordAudit(
       trx,

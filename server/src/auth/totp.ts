@@ -10,7 +10,7 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { sm3Hex } from '../shared/crypto.ts';
-import { decryptField, encryptField } from '../privacy/field-crypto.ts';
+import { decryptField, encryptField, type KeyRing } from '../privacy/field-crypto.ts';
 import { keyRing } from '../privacy/pii-vault.ts';
 
 /** Seconds per step. */
@@ -114,4 +114,10 @@ export function sealTotpSecret(userId: string, secret: string): string {
 /** Open a sealed TOTP secret (see {@link sealTotpSecret}). */
 export function openTotpSecret(userId: string, stored: string): string {
   return decryptField(keyRing(), stored, `user_totp:${userId}`);
+}
+
+/** Re-seal a stored TOTP secret under `ring`'s active key (data-key rotation). */
+export function resealTotpSecret(userId: string, stored: string, ring: KeyRing): string {
+  const context = `user_totp:${userId}`;
+  return encryptField(ring, decryptField(ring, stored, context), context);
 }

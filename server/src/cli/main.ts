@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../config.ts';
 import { parseContractDefinition, type DefinitionIssue } from '../contracts/contract-definition.parse.ts';
 import { importContract } from '../contracts/contract.service.ts';
 import { openDatabase } from '../db/open.ts';
-import { anchorAuditChain, findAnchorStore, openAnchorStore, type AnchoredVerifyResult } from '../audit/audit-anchor.ts';
+import { anchorAuditChain, findAnchorStore, openAnchorStore, rotateAnchorKey, type AnchoredVerifyResult } from '../audit/audit-anchor.ts';
 import { verifyAuditWithAnchors } from '../audit/audit-anchor.ts';
 import { resetTwoFactor } from '../auth/two-factor.service.ts';
 import { forceSignOut, unlockUser, userIdByUsername } from '../auth/user-security.service.ts';
@@ -162,6 +162,23 @@ export async function main(argv: string[]): Promise<boolean> {
         const r = await withDb((db) => anchorAuditChain(db, store, new Date(), { force: true }));
         if (!r) process.stdout.write('审计日志为空，无需签署锚点\n');
         else process.stdout.write(`已签署审计锚点：链末第 ${r.payload.lastSeq} 条（共 ${r.payload.rowCount} 条，摘要 ${r.payload.lastHash}），写入 ${r.file}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  audit
+    .command('rotate-anchor-key')
+    .description('更换审计锚点签名密钥（SM2）：先用旧密钥签署最后一个锚点，再生成新密钥对；旧公钥保留在密钥文件中，旧锚点仍可校验，此后的锚点用新密钥签署')
+    .action(async () => {
+      try {
+        const cfg = config();
+        const store = findAnchorStore(cfg.audit, new Date());
+        if (!store) throw new AppError('VALIDATION_FAILED', `尚无审计锚点签名密钥（${cfg.audit.anchorKeyFile}）：先启动一次服务或执行 yunwei audit anchor`);
+        const r = await withDb((db) => rotateAnchorKey(db, store, CLI_ACTOR, new Date()));
+        process.stdout.write(`已更换审计锚点签名密钥：${r.previousFingerprint} → ${r.fingerprint}（SM3 指纹）；旧公钥已保留在 ${cfg.audit.anchorKeyFile}，新公钥写入 ${cfg.audit.anchorKeyFile}.pub.pem\n`);
+        if (r.firstNewAnchor) process.stdout.write(`已用新密钥签署审计锚点：链末第 ${r.firstNewAnchor.payload.lastSeq} 条，写入 ${r.firstNewAnchor.file}\n`);
+        process.stdout.write('运行中的服务会在下一次签署锚点时读取新密钥，无需重启\n');
       } catch (e) {
         fail(e);
       }

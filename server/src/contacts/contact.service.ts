@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireWholeContract } from '../contracts/contract-access.ts';
 import { maskPhone } from '../notices/notice-channels.ts';
 
 const MANAGERS = ['agencyAdmin', 'vendorProjectManager'] as const;
@@ -26,7 +26,7 @@ export interface NewContact {
 
 /** Add a contact (agency administrator or vendor project manager). */
 export async function addContact(db: Db, ctx: Ctx | null, contractId: string, input: NewContact, now: Date): Promise<{ id: string }> {
-  if (ctx) await requireContractRoles(db, ctx, contractId, MANAGERS);
+  if (ctx) await requireWholeContract(db, ctx, contractId, MANAGERS);
   if (input.phone && !/^1\d{10}$/.test(input.phone)) throw new AppError('VALIDATION_FAILED', '手机号应为 11 位数字');
   return db.transaction().execute(async (trx) => {
     const row = await trx
@@ -41,7 +41,7 @@ export async function addContact(db: Db, ctx: Ctx | null, contractId: string, in
 
 /** Contacts of a contract; phone numbers masked. */
 export async function listContacts(db: Db, ctx: Ctx, contractId: string) {
-  await requireContractRoles(db, ctx, contractId);
+  await requireWholeContract(db, ctx, contractId);
   const rows = await db.selectFrom('contract_contacts').selectAll().where('contract_id', '=', contractId).where('active', '=', true).orderBy('position').orderBy('priority').execute();
   return rows.map((r) => ({ id: r.id, position: r.position, name: r.name, side: r.side, userId: r.user_id, phone: r.phone ? maskPhone(r.phone) : null, email: r.email, priority: r.priority }));
 }

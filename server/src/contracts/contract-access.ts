@@ -6,18 +6,29 @@ import type { Db } from '../db/database.ts';
 import { AppError, contractNotFound } from '../errors.ts';
 import { isRole, type Role } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
-import { findRoles } from './contract.repo.ts';
+import { findGrants } from './contract.repo.ts';
+import { isInScope, scopeOfGrants, type ContractScope } from './scope.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The caller's roles in a contract and the district/street scope they act in (null = the whole contract). */
+export interface ContractAccess {
+  roles: Role[];
+  scope: ContractScope;
+}
+
 /**
- * Resolve the caller's roles in a contract. Throws CONTRACT_NOT_FOUND when the
- * caller is not a member (platform administrators see every contract), and
- * FORBIDDEN when `allowed` is given and none of the caller's roles is in it.
+ * Resolve the caller's roles in a contract and their scope, from one query of
+ * their grants. Throws CONTRACT_NOT_FOUND when the caller is not a member
+ * (platform administrators see every contract, unscoped), and FORBIDDEN when
+ * `allowed` is given and none of the caller's roles is in it. The scope is
+ * that of the grants of the `allowed` roles (the roles the caller acts in),
+ * or of all grants when `allowed` is not given.
  */
-export async function requireContractRoles(db: Db, ctx: Ctx, contractId: string, allowed?: readonly Role[]): Promise<Role[]> {
+export async function requireContractAccess(db: Db, ctx: Ctx, contractId: string, allowed?: readonly Role[]): Promise<ContractAccess> {
   if (!UUID_RE.test(contractId)) throw contractNotFound();
-  const roles = (await findRoles(db, ctx.user.id, contractId)).filter(isRole);
+  const grants = (await findGrants(db, ctx.user.id, contractId)).filter((g): g is typeof g & { role: Role } => isRole(g.role));
+  const roles = [...new Set(grants.map((g) => g.role))];
   if (roles.length === 0 && !ctx.user.isPlatformAdmin) throw contractNotFound();
   if (roles.length === 0) {
     const exists = await db.selectFrom('contracts').select('id').where('id', '=', contractId).executeTakeFirst();
@@ -26,19 +37,69 @@ export async function requireContractRoles(db: Db, ctx: Ctx, contractId: string,
   if (allowed && !ctx.user.isPlatformAdmin && !roles.some((r) => allowed.includes(r))) {
     throw new AppError('FORBIDDEN', '您在该合同中的角色无权执行此操作');
   }
+  if (ctx.user.isPlatformAdmin) return { roles, scope: null };
+  const acting = allowed ? grants.filter((g) => allowed.includes(g.role)) : grants;
+  return { roles, scope: scopeOfGrants(acting.map((g) => ({ scopeDistrict: g.scope_district, scopeStreet: g.scope_street }))) };
+}
+
+/**
+ * Resolve the caller's roles in a contract. Throws CONTRACT_NOT_FOUND when the
+ * caller is not a member (platform administrators see every contract), and
+ * FORBIDDEN when `allowed` is given and none of the caller's roles is in it.
+ * Says nothing about district/street scopes: use {@link requireContractAccess}
+ * or {@link requireWholeContract} where records or contract-wide data are read.
+ */
+export async function requireContractRoles(db: Db, ctx: Ctx, contractId: string, allowed?: readonly Role[]): Promise<Role[]> {
+  return (await requireContractAccess(db, ctx, contractId, allowed)).roles;
+}
+
+/**
+ * For contract-wide resources (the roster, the audit trail as a whole,
+ * close-out, contract-wide exports): a caller whose grants are limited to a
+ * district or street is treated like a stranger, CONTRACT_NOT_FOUND (404).
+ */
+export async function requireWholeContract(db: Db, ctx: Ctx, contractId: string, allowed?: readonly Role[]): Promise<Role[]> {
+  const { roles, scope } = await requireContractAccess(db, ctx, contractId, allowed);
+  if (scope !== null) throw contractNotFound();
   return roles;
 }
 
 /**
- * {@link requireContractRoles} for a record that belongs to a contract: when
- * the caller may not see the contract, the record itself is reported missing
- * (`notFound()`), so a 404 never reveals that it exists.
+ * {@link requireWholeContract} for a record that belongs to the contract as a
+ * whole (a roster entry, a staff document): when the caller may not see the
+ * contract, or only a district/street of it, the record itself is reported
+ * missing (`notFound()`), so a 404 never reveals that it exists. Records that
+ * have a place use {@link requireLocatedRecord}.
  */
 export async function requireRecordRoles(db: Db, ctx: Ctx, contractId: string, notFound: () => AppError, allowed?: readonly Role[]): Promise<Role[]> {
   try {
-    return await requireContractRoles(db, ctx, contractId, allowed);
+    return await requireWholeContract(db, ctx, contractId, allowed);
   } catch (e) {
     if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw notFound();
     throw e;
   }
+}
+
+/**
+ * Access to one located record (incident, work order, and through them their
+ * attachments and documents): contract membership, optionally one of
+ * `allowed` roles, and the record inside the caller's district/street scope.
+ * Out of contract and out of scope both answer `notFound()` (404).
+ */
+export async function requireLocatedRecord(
+  db: Db,
+  ctx: Ctx,
+  record: { contractId: string; district: string | null; street: string | null },
+  notFound: () => AppError,
+  allowed?: readonly Role[],
+): Promise<ContractAccess> {
+  let access: ContractAccess;
+  try {
+    access = await requireContractAccess(db, ctx, record.contractId, allowed);
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw notFound();
+    throw e;
+  }
+  if (!isInScope(access.scope, record)) throw notFound();
+  return access;
 }

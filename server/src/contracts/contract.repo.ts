@@ -135,14 +135,18 @@ export async function listContractsForUser(db: Db, userId: string, all: boolean)
 
 /** Active roles of a user in a contract. */
 export async function findRoles(db: Db, userId: string, contractId: string): Promise<string[]> {
-  const rows = await db
+  return (await findGrants(db, userId, contractId)).map((r) => r.role);
+}
+
+/** A user's active grants in a contract: role and district/street scope. */
+export async function findGrants(db: Db | Trx, userId: string, contractId: string): Promise<{ role: string; scope_district: string | null; scope_street: string | null }[]> {
+  return db
     .selectFrom('memberships')
-    .select('role')
+    .select(['role', 'scope_district', 'scope_street'])
     .where('user_id', '=', userId)
     .where('contract_id', '=', contractId)
     .where('revoked_at', 'is', null)
     .execute();
-  return rows.map((r) => r.role);
 }
 
 /** The contract header with its current version. */

@@ -14,14 +14,17 @@
  *   db.selectFrom('incidents as i').selectAll().where('i.contract_id', '=', contractId)
  *     .where(scopeFilter(scope, { district: 'i.district', street: 'i.street' }))
  *
- * and for one record: `await requireScopedRecord(db, ctx, row.contract_id, row, incidentNotFound, allowed)`.
+ * and for one record: `await requireLocatedRecord(db, ctx, { contractId, district, street }, incidentNotFound, allowed)`
+ * (contracts/contract-access.ts), which checks membership, role and scope
+ * from one query. Contract-wide resources use `requireWholeContract`.
  */
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { ROLES, type Role } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
-import { requireRecordRoles } from './contract-access.ts';
+import type { TSite } from './contract-definition.schema.ts';
+import { findGrants } from './contract.repo.ts';
 
 /** One area: a whole district (street null) or one street of a district. */
 export interface ScopeArea {
@@ -71,18 +74,12 @@ export function scopeOfGrants(grants: readonly { scopeDistrict: string | null; s
  * With `roles`, only grants of those roles count (the scope in which the
  * caller acts in one of those roles); when the caller holds none of them,
  * all their grants count. Platform administrators see the whole contract.
- * Call it after {@link requireRecordRoles} / `requireContractRoles`, which
+ * Call it after `requireContractRoles`, which
  * establish that the caller may see the contract at all.
  */
 export async function effectiveScope(db: Db | Trx, ctx: Ctx, contractId: string, roles?: readonly Role[]): Promise<ContractScope> {
   if (ctx.user.isPlatformAdmin) return null;
-  const rows = await db
-    .selectFrom('memberships')
-    .select(['role', 'scope_district', 'scope_street'])
-    .where('user_id', '=', ctx.user.id)
-    .where('contract_id', '=', contractId)
-    .where('revoked_at', 'is', null)
-    .execute();
+  const rows = await findGrants(db, ctx.user.id, contractId);
   const acting = roles ? rows.filter((r) => (roles as readonly string[]).includes(r.role)) : rows;
   const considered = acting.length > 0 ? acting : rows;
   return scopeOfGrants(considered.map((r) => ({ scopeDistrict: r.scope_district, scopeStreet: r.scope_street })));
@@ -114,25 +111,6 @@ export function isInScope(scope: ContractScope, record: Located): boolean {
 /** Throw `notFound()` (a 404) when the record is outside `scope`. */
 export function assertInScope(scope: ContractScope, record: Located, notFound: () => AppError): void {
   if (!isInScope(scope, record)) throw notFound();
-}
-
-/**
- * Check that the caller may see a located record of a contract: contract
- * membership (and, with `allowed`, one of those roles) and then the scope.
- * Out of contract or out of scope both answer `notFound()`.
- */
-export async function requireScopedRecord(
-  db: Db,
-  ctx: Ctx,
-  contractId: string,
-  record: Located,
-  notFound: () => AppError,
-  allowed?: readonly Role[],
-): Promise<{ roles: Role[]; scope: ContractScope }> {
-  const roles = await requireRecordRoles(db, ctx, contractId, notFound, allowed);
-  const scope = await effectiveScope(db, ctx, contractId, allowed);
-  assertInScope(scope, record, notFound);
-  return { roles, scope };
 }
 
 /** Whether a grant of `role` may carry a district/street scope (agency-side and read-only roles). */
@@ -179,4 +157,39 @@ export async function listScopeAreas(db: Db | Trx, contractId: string): Promise<
     byDistrict.set(r.district, set);
   }
   return [...byDistrict.entries()].map(([district, streets]) => ({ district, streets: [...streets] }));
+}
+
+/** Where a record is, as stored on incidents and work orders. */
+export interface RecordPlace extends Located {
+  siteKey: string | null;
+  /** The site's name, or the free text a reporter typed. */
+  site: string | null;
+  zone: 'urban' | 'suburban' | null;
+}
+
+/**
+ * Resolve the place of a new record from the contract's sites: by key, or by
+ * a free-text site that is exactly a site's name; any other text stays free
+ * text without a district (only unscoped users see such records). Pure.
+ */
+export function resolveSite(sites: readonly TSite[] | undefined, input: { siteKey?: string | null | undefined; site?: string | null | undefined }): RecordPlace {
+  const text = input.site?.trim() || null;
+  const found = input.siteKey ? sites?.find((s) => s.key === input.siteKey) : text ? sites?.find((s) => s.name === text) : undefined;
+  if (input.siteKey && !found) throw new AppError('CONTRACT_REFERENCE_UNKNOWN', `合同的地点清单中没有「${input.siteKey}」`);
+  if (!found) return { siteKey: null, site: text, district: null, street: null, zone: null };
+  return { siteKey: found.key, site: found.name, district: found.district ?? null, street: found.street ?? null, zone: found.zone ?? null };
+}
+
+/** How a scope reads in a message: 朝阳区、海淀区中关村街道. */
+export function describeScope(scope: readonly ScopeArea[]): string {
+  return scope.map((a) => `${a.district}${a.street ?? ''}`).join('、') || '（无）';
+}
+
+/**
+ * A caller limited to a district or street may only create records at a
+ * site inside it: otherwise they would create something they cannot see.
+ */
+export function assertPlaceInScope(scope: ContractScope, place: Located): void {
+  if (scope === null || isInScope(scope, place)) return;
+  throw new AppError('SCOPE_INVALID', `您的权限范围限于${describeScope(scope)}，请选择该范围内的地点`);
 }

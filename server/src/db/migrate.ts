@@ -15,6 +15,8 @@ import * as m0008 from './migrations/2026-11-24T0008-work-orders.ts';
 import * as m0009 from './migrations/2026-11-24T0009-auth-audit-security.ts';
 import * as m0010 from './migrations/2026-11-24T0010-staff-roster.ts';
 import * as m0011 from './migrations/2026-11-24T0011-personal-data.ts';
+import * as m0012 from './migrations/2026-11-24T0012-record-scopes.ts';
+import * as m0014 from './migrations/2026-11-24T0014-staff-document-destruction.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
@@ -28,6 +30,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0009-auth-audit-security': m0009,
   '2026-11-24T0010-staff-roster': m0010,
   '2026-11-24T0011-personal-data': m0011,
+  '2026-11-24T0012-record-scopes': m0012,
+  '2026-11-24T0014-staff-document-destruction': m0014,
 };
 
 class StaticProvider implements MigrationProvider {

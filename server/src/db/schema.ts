@@ -284,6 +284,10 @@ export interface IncidentsTable {
   system_key: string;
   site: string | null;
   site_zone: 'urban' | 'suburban' | null;
+  /** The contract site (`contract_sites.key`) and its district/street, for scopes (migration 0012). */
+  site_key: string | null;
+  district: string | null;
+  street: string | null;
   channel: string;
   reporter_name: string;
   reporter_org: string | null;
@@ -422,6 +426,11 @@ export interface WorkOrdersTable {
   kind: 'serviceRequest' | 'dataWorkOrder' | 'change' | 'release' | 'content';
   subtype: string;
   system_key: string | null;
+  /** The contract site concerned, its name and district/street, for scopes (migration 0012). */
+  site_key: string | null;
+  site: string | null;
+  district: string | null;
+  street: string | null;
   title: string;
   description: string;
   state: WorkOrderState;
@@ -577,9 +586,11 @@ export interface StaffDocumentsTable {
   mime_type: string;
   size_bytes: number;
   digest_sm3: string;
-  content: Buffer;
+  /** Null once destroyed at contract close-out (migration 0014). */
+  content: Buffer | null;
   uploaded_by: string | null;
   uploaded_at: Timestamp;
+  destroyed_at: Timestamp | null;
 }
 
 export type ReplacementStatus = 'open' | 'overdue' | 'fulfilled' | 'withdrawn';

@@ -15,6 +15,7 @@ import type { TContractDefinition } from '../contracts/contract-definition.schem
 import { addContact } from '../contacts/contact.service.ts';
 import type { Ctx } from '../shared/context.ts';
 import { applyWorkOrderCommand, createWorkOrder } from '../workorders/workorder.service.ts';
+import { createIncident } from '../incidents/incident.service.ts';
 import type { TWorkOrderCommand } from '../workorders/workorder.schema.ts';
 import { enrolTotpDirectly, hasTwoFactor, isTwoFactorRequired } from '../auth/two-factor.service.ts';
 
@@ -150,6 +151,12 @@ export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: stri
       await enrol(id, role, lead?.key, i);
       await grantRole(db, null, { userId: id, contractId: contract.id, role }, now);
     }
+    // an outlet-side reviewer whose grant covers one district only (区/街道数据权限)
+    const district = def.sites?.find((x) => x.district)?.district;
+    if (district) {
+      const id = await ensureUser(`${prefix}-district-reviewer`, `${def.contract.code} ${agency?.name ?? '甲方'}（仅${district}）`, agency?.name, 'agency');
+      await grantRole(db, null, { userId: id, contractId: contract.id, role: 'agencyReviewer', scope: { district } }, now);
+    }
     await seedContacts(db, contract.id, def, prefix, now, nextName);
     for (const [i, member] of vendors.filter((v) => v !== lead).entries()) {
       const id = await ensureUser(`${prefix}-member${i + 2}-engineer`, `${def.contract.code} ${member.name}`, member.name, 'vendor');
@@ -160,6 +167,7 @@ export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: stri
   await enrolDemoSecondFactors(db, creds, now);
   save();
   await seedDemoWorkOrders(db, now);
+  await seedDemoIncidents(db, now);
   return creds;
 }
 
@@ -222,7 +230,7 @@ async function seedDemoWorkOrders(db: Db, now: Date): Promise<void> {
   // every action happens now (audit rows are never back-dated); only the request times lie in the past
   const run = async (id: string, steps: [string, TWorkOrderCommand][]): Promise<void> => {
     let version = 1;
-    for (const [username, cmd] of steps) version = (await applyWorkOrderCommand(db, await as(username, now), id, version, cmd)).version;
+    for (const [username, cmd] of steps) version = (await applyWorkOrderCommand(db, await as(username, now), id, version, cmd, { stepUp: 'inProcess' })).version;
   };
 
   const mz = await contractId('BJ-MZ-2023-P7');
@@ -320,5 +328,34 @@ async function seedDemoWorkOrders(db: Db, now: Date): Promise<void> {
       details: { channel: 'website', body: '因系统升级，本周六 8:00 至 18:00 暂停社保网上业务办理，敬请谅解。' },
     });
     await run(notice.id, [['portal-engineer', { type: 'submit' }]]);
+  }
+}
+
+/**
+ * Two open faults in the card contract, once, reported by phone from two
+ * district outlets: the board has something to show, and the district
+ * reviewer (`sbk-district-reviewer`) sees only the one in their district.
+ */
+async function seedDemoIncidents(db: Db, now: Date): Promise<void> {
+  const contract = await db.selectFrom('contracts').select('id').where('code', '=', 'BJ-SBK-2022').executeTakeFirst();
+  if (!contract || (await db.selectFrom('incidents').select('id').where('contract_id', '=', contract.id).executeTakeFirst())) return;
+  const desk = await db.selectFrom('users').select(['id', 'username', 'display_name']).where('username', '=', 'sbk-desk').executeTakeFirst();
+  if (!desk) return;
+  const ctx: Ctx = { user: { id: desk.id, username: desk.username, displayName: desk.display_name, organisationId: null, organisationName: null, isPlatformAdmin: false, sessionId: 'demo-seed', lastSignInAt: null, lastSignInIp: null }, clientIp: null, now };
+  const sites = await db.selectFrom('contract_sites as s').innerJoin('contracts as c', 'c.current_version_id', 's.version_id').select(['s.key', 's.name']).where('c.id', '=', contract.id).where('s.district', 'is not', null).orderBy('s.sort').execute();
+  const faults = ['社保卡补卡业务办理失败，系统提示“制卡数据提交超时”', '自助终端读卡器无响应，群众无法查询社保卡状态'];
+  for (const [i, site] of sites.slice(0, 2).entries()) {
+    await createIncident(db, ctx, contract.id, {
+      title: `${site.name.replace(/（.*$/, '')}${faults[i] ?? faults[0] ?? ''}`,
+      description: '网点工作人员电话报告，已告知群众稍后办理。',
+      systemKey: 'S2',
+      siteKey: site.key,
+      channel: 'phone',
+      reporterName: '网点负责人',
+      reportedAt: new Date(now.getTime() - (i + 1) * 40 * 60_000),
+      impact: { partialFunctionDown: true },
+      levelKey: 'APP-NORMAL',
+      levelReason: '演示数据：单个网点业务受影响',
+    });
   }
 }

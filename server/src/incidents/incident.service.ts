@@ -9,7 +9,8 @@ import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
 import { auditInsert, recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
-import { requireContractRoles, requireRecordRoles } from '../contracts/contract-access.ts';
+import { requireContractAccess, requireLocatedRecord } from '../contracts/contract-access.ts';
+import { assertPlaceInScope, resolveSite, scopeFilter } from '../contracts/scope.ts';
 import type { Role } from '../auth/roles.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
@@ -46,6 +47,8 @@ export interface NewIncident {
   title: string;
   description: string;
   systemKey: string;
+  /** A site of the contract's `sites` (sets district and street, and the zone unless given). */
+  siteKey?: string | undefined;
   site?: string | undefined;
   siteZone?: 'urban' | 'suburban' | undefined;
   channel: Channel;
@@ -118,12 +121,15 @@ async function loadDefinition(db: Db | Trx, contractId: string, now: Date): Prom
 
 /** Create an incident (and its SLA clock) in one transaction. */
 export async function createIncident(db: Db, ctx: Ctx, contractId: string, input: NewIncident) {
-  const roles = await requireContractRoles(db, ctx, contractId, REPORTERS);
+  const { roles, scope } = await requireContractAccess(db, ctx, contractId, REPORTERS);
   const sla = await loadSlaContext(db, contractId, ctx.now);
   const def = sla.definition;
   if (!def.systems.some((s) => s.key === input.systemKey)) {
     throw new AppError('CONTRACT_REFERENCE_UNKNOWN', `合同中没有系统「${input.systemKey}」`);
   }
+  const place = resolveSite(def.sites, input);
+  assertPlaceInScope(scope, place);
+  const siteZone = input.siteZone ?? place.zone ?? undefined;
   if (input.reportedAt.getTime() > ctx.now.getTime() + 60_000) throw new AppError('VALIDATION_FAILED', '首次报告时间不能晚于当前时间');
   const suggested = suggestLevel(def.severityLevels, input.impact, input.systemKey);
   const levelKey = input.levelKey ?? suggested;
@@ -140,7 +146,7 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
     // The clock first (computed before it is written), so the incident row carries its SLA columns from the start.
     const clock = await openClock(
       trx,
-      { contractId, subjectType: 'incident', subjectId: id, systemKey: input.systemKey, levelKey, conditions: { siteZone: input.siteZone, tags: input.tags }, reportedAt: input.reportedAt },
+      { contractId, subjectType: 'incident', subjectId: id, systemKey: input.systemKey, levelKey, conditions: { siteZone, tags: input.tags }, reportedAt: input.reportedAt },
       ctx.now,
       { sla, syncSubject: false },
     );
@@ -159,8 +165,11 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
             pii_index: pii.indexes,
             pii_sealed_at: ctx.now,
             system_key: input.systemKey,
-            site: input.site ?? null,
-            site_zone: input.siteZone ?? null,
+            site: place.site,
+            site_key: place.siteKey,
+            district: place.district,
+            street: place.street,
+            site_zone: siteZone ?? null,
             channel: input.channel,
             reporter_name: pii.masked.reporterName ?? '',
             reporter_org: input.reporterOrg ?? null,
@@ -252,7 +261,7 @@ async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: reado
     .executeTakeFirst();
   if (!row) throw incidentNotFound();
   const { contract_version_id, contract_timezone, ...inc } = row;
-  const roles = await requireRecordRoles(db, ctx, inc.contract_id, incidentNotFound, allowed);
+  const { roles } = await requireLocatedRecord(db, ctx, { contractId: inc.contract_id, district: inc.district, street: inc.street }, incidentNotFound, allowed);
   return { inc, roles, contractHead: { current_version_id: contract_version_id, timezone: contract_timezone } };
 }
 
@@ -476,8 +485,11 @@ function toView(inc: IncidentRow, levelName: string, systemName: string) {
     description: maskText(inc.description),
     systemKey: inc.system_key,
     systemName,
+    siteKey: inc.site_key,
     site: inc.site,
     siteZone: inc.site_zone,
+    district: inc.district,
+    street: inc.street,
     channel: inc.channel,
     reporterName: inc.reporter_name,
     reporterOrg: inc.reporter_org,
@@ -537,9 +549,9 @@ export interface IncidentFilter {
 
 /** The list / board: filtered, sorted by the nearest deadline, Chinese substring search via pg_trgm. */
 export async function listIncidents(db: Db, ctx: Ctx, f: IncidentFilter) {
-  await requireContractRoles(db, ctx, f.contractId);
+  const { scope } = await requireContractAccess(db, ctx, f.contractId);
   const def = await loadDefinition(db, f.contractId, ctx.now);
-  let q = db.selectFrom('incidents').selectAll().where('contract_id', '=', f.contractId);
+  let q = db.selectFrom('incidents').selectAll().where('contract_id', '=', f.contractId).where(scopeFilter(scope, { district: 'district', street: 'street' }));
   if (f.systemKey) q = q.where('system_key', '=', f.systemKey);
   if (f.levelKey) q = q.where('level_key', '=', f.levelKey);
   if (f.status && f.status.length > 0) q = q.where('status', 'in', f.status);

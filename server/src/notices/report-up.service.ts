@@ -16,7 +16,7 @@ import { actorOf } from '../orgs/user.service.ts';
 import { enqueueJob } from '../jobs/job.queue.ts';
 import type { JobDefinition, JobSpec } from '../jobs/job.types.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
-import { requireRecordRoles } from '../contracts/contract-access.ts';
+import { requireLocatedRecord } from '../contracts/contract-access.ts';
 import { recordClockEvents } from '../sla/sla-clock.service.ts';
 import { maskPhone, type NoticeChannel } from './notice-channels.ts';
 import { localParts } from '../shared/local-time.ts';
@@ -254,9 +254,17 @@ function noticeNotFound(): AppError {
 
 async function loadNoticeForUser(db: Db, ctx: Ctx, noticeId: string) {
   if (!/^[0-9a-f-]{36}$/i.test(noticeId)) throw noticeNotFound();
-  const n = await db.selectFrom('report_up_notices').selectAll().where('id', '=', noticeId).executeTakeFirst();
-  if (!n) throw noticeNotFound();
-  const roles = await requireRecordRoles(db, ctx, n.contract_id, noticeNotFound);
+  const found = await db
+    .selectFrom('report_up_notices as n')
+    .innerJoin('incidents as i', 'i.id', 'n.incident_id')
+    .selectAll('n')
+    .select(['i.district as incident_district', 'i.street as incident_street'])
+    .where('n.id', '=', noticeId)
+    .executeTakeFirst();
+  if (!found) throw noticeNotFound();
+  const { incident_district, incident_street, ...n } = found;
+  // the notice is part of its incident: same contract, role and district/street scope
+  const { roles } = await requireLocatedRecord(db, ctx, { contractId: n.contract_id, district: incident_district, street: incident_street }, noticeNotFound);
   return { n, roles };
 }
 

@@ -9,7 +9,7 @@ import { isRole, type Role } from '../auth/roles.ts';
 import { requireContractRoles } from '../contracts/contract-access.ts';
 import { MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
-import { effectiveScope, isInScope, validateGrantScope, type ScopeArea } from '../contracts/scope.ts';
+import { describeScope, effectiveScope, isInScope, validateGrantScope, type ScopeArea } from '../contracts/scope.ts';
 import { assertGrantCleared } from '../staff/staff-clearance.ts';
 
 /** Input for creating a user. */
@@ -132,8 +132,7 @@ export async function grantRole(
 async function assertWithinGrantorScope(trx: Trx, ctx: Ctx, contractId: string, target: ScopeArea | null): Promise<void> {
   const mine = await effectiveScope(trx, ctx, contractId, MEMBERSHIP_MANAGERS);
   if (mine === null) return;
-  const where = mine.map((a) => (a.street ? `${a.district}${a.street}` : a.district)).join('、');
-  if (target === null || !isInScope(mine, target)) throw new AppError('SCOPE_INVALID', `您的管理范围限于${where}，只能在该范围内授予或撤销权限`);
+  if (target === null || !isInScope(mine, target)) throw new AppError('SCOPE_INVALID', `您的管理范围限于${describeScope(mine)}，只能在该范围内授予或撤销权限`);
 }
 
 /** Revoke a contract role. */
@@ -163,16 +162,20 @@ export async function revokeRole(db: Db, ctx: Ctx, input: { membershipId: string
 }
 
 /** Every active membership of a user, with the contract's code and name. */
-export async function listMyMemberships(db: Db, userId: string): Promise<{ contractId: string; contractCode: string; contractName: string; role: Role }[]> {
+export async function listMyMemberships(db: Db, userId: string): Promise<{ contractId: string; contractCode: string; contractName: string; role: Role; scope: ScopeArea | null }[]> {
   const rows = await db
     .selectFrom('memberships as m')
     .innerJoin('contracts as c', 'c.id', 'm.contract_id')
-    .select(['m.contract_id', 'm.role', 'c.code', 'c.name'])
+    .select(['m.contract_id', 'm.role', 'm.scope_district', 'm.scope_street', 'c.code', 'c.name'])
     .where('m.user_id', '=', userId)
     .where('m.revoked_at', 'is', null)
     .orderBy('c.code')
     .execute();
-  return rows.flatMap((r) => (isRole(r.role) ? [{ contractId: r.contract_id, contractCode: r.code, contractName: r.name, role: r.role }] : []));
+  return rows.flatMap((r) =>
+    isRole(r.role)
+      ? [{ contractId: r.contract_id, contractCode: r.code, contractName: r.name, role: r.role, scope: r.scope_district === null ? null : { district: r.scope_district, street: r.scope_street } }]
+      : [],
+  );
 }
 
 /** Members of a contract with their roles. */

@@ -15,7 +15,7 @@ import { zipSync, strToU8 } from 'fflate';
 import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireWholeContract } from '../contracts/contract-access.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { sm3Hex } from '../shared/crypto.ts';
 import type { Ctx } from '../shared/context.ts';
@@ -77,7 +77,7 @@ export interface CloseoutView {
 
 /** Current close-out state of a contract. */
 export async function getCloseout(db: Db, ctx: Ctx, contractId: string): Promise<CloseoutView> {
-  await requireContractRoles(db, ctx, contractId, [...CLOSEOUT_ROLES, 'auditor']);
+  await requireWholeContract(db, ctx, contractId, [...CLOSEOUT_ROLES, 'auditor']);
   return loadCloseout(db, contractId);
 }
 
@@ -102,7 +102,7 @@ async function loadCloseout(db: Db | Trx, contractId: string): Promise<CloseoutV
  * manifest with every file's SM3) and record that it was exported.
  */
 export async function exportReturnPackage(db: Db, ctx: Ctx, contractId: string): Promise<{ fileName: string; content: Buffer; digest: string }> {
-  const roles = await requireContractRoles(db, ctx, contractId, CLOSEOUT_ROLES);
+  const roles = await requireWholeContract(db, ctx, contractId, CLOSEOUT_ROLES);
   const existing = await loadCloseout(db, contractId);
   if (existing.status === 'destroyed' || existing.status === 'verified') {
     throw new AppError('VALIDATION_FAILED', '该合同的个人信息已销毁，无法再导出返还数据');
@@ -153,7 +153,7 @@ export async function exportReturnPackage(db: Db, ctx: Ctx, contractId: string):
  * contract code to confirm.
  */
 export async function destroyPersonalData(db: Db, ctx: Ctx, contractId: string, confirmCode: string): Promise<CloseoutView> {
-  const roles = await requireContractRoles(db, ctx, contractId, ['agencyAdmin']);
+  const roles = await requireWholeContract(db, ctx, contractId, ['agencyAdmin']);
   const contract = await db.selectFrom('contracts').select(['code']).where('id', '=', contractId).executeTakeFirstOrThrow();
   if (confirmCode.trim() !== contract.code) throw new AppError('VALIDATION_FAILED', `请输入合同编号「${contract.code}」确认销毁`);
   return db.transaction().execute(async (trx) => {
@@ -197,7 +197,7 @@ export async function destroyPersonalData(db: Db, ctx: Ctx, contractId: string, 
 
 /** Step 3: check that nothing remains; records the result (verified only when every count is zero). */
 export async function verifyDestruction(db: Db, ctx: Ctx, contractId: string): Promise<CloseoutView> {
-  const roles = await requireContractRoles(db, ctx, contractId, [...CLOSEOUT_ROLES, 'auditor']);
+  const roles = await requireWholeContract(db, ctx, contractId, [...CLOSEOUT_ROLES, 'auditor']);
   const c = await loadCloseout(db, contractId);
   if (c.status !== 'destroyed' && c.status !== 'verified') throw new AppError('VALIDATION_FAILED', '尚未销毁个人信息，无法核验');
   const checks: { key: string; label: string; remaining: number }[] = [];

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireWholeContract } from '../contracts/contract-access.ts';
 import { formatLocalDateTimeCn } from '../shared/local-time.ts';
 import type { Ctx } from '../shared/context.ts';
 import { CLOSEOUT_ROLES } from './closeout.service.ts';
@@ -27,7 +27,7 @@ interface ExportSummary {
 
 /** Render the certificate; only after verification succeeded. */
 export async function destructionCertificatePdf(db: Db, ctx: Ctx, contractId: string): Promise<{ fileName: string; content: Buffer }> {
-  await requireContractRoles(db, ctx, contractId, [...CLOSEOUT_ROLES, 'auditor']);
+  await requireWholeContract(db, ctx, contractId, [...CLOSEOUT_ROLES, 'auditor']);
   const c = await db.selectFrom('contract_closeouts').selectAll().where('contract_id', '=', contractId).executeTakeFirst();
   if (!c || c.status !== 'verified' || !c.destroyed_at || !c.verified_at) throw new AppError('VALIDATION_FAILED', '须在核验个人信息已全部销毁后，才能出具销毁证明');
   const contract = await db.selectFrom('contracts').select(['code', 'name', 'timezone']).where('id', '=', contractId).executeTakeFirstOrThrow();

@@ -1,6 +1,6 @@
 /**
  * Data-key rotation: a new key becomes active in the key file, then every
- * sealed record is re-sealed with it in bounded batches (each batch its own
+ * sealed record, and every sealed TOTP secret, is re-sealed with it in bounded batches (each batch its own
  * transaction). Old keys stay in the file, so a crash half-way loses nothing:
  * rows are sealed with either key and both open; running it again finishes.
  */
@@ -10,6 +10,7 @@ import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
 import { envelopeKeyId, type KeyRing } from './field-crypto.ts';
 import { addActiveKey } from './key-ring.ts';
 import { installKeyRing, openRecord, sealRecord, type PiiSpec } from './pii-vault.ts';
+import { resealTotpSecret } from '../auth/totp.ts';
 
 /** A table whose rows carry a `pii_sealed` envelope, `pii_index` blind indexes and `pii_sealed_at`. */
 export interface SealedTable {
@@ -64,7 +65,41 @@ export async function resealAll(db: Db, ring: KeyRing, batchSize = 500): Promise
     }
     out.push({ table: t.table, resealed });
   }
+  out.push({ table: 'user_totp', resealed: await resealTotpSecrets(db, ring, batchSize) });
   return out;
+}
+
+/**
+ * Re-seal the TOTP secrets (active and pending, `user_totp`) not yet sealed
+ * with the ring's active key, in batches; returns how many secrets changed.
+ */
+export async function resealTotpSecrets(db: Db, ring: KeyRing, batchSize = 500): Promise<number> {
+  let resealed = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const n = await db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('user_totp')
+        .select(['user_id', 'secret', 'pending_secret'])
+        .where('user_id', '>', after)
+        .where((eb) => eb.or([eb('secret', 'is not', null), eb('pending_secret', 'is not', null)]))
+        .orderBy('user_id')
+        .limit(batchSize)
+        .forUpdate()
+        .execute();
+      for (const row of rows) {
+        after = row.user_id;
+        const fresh = (stored: string | null): string | null => (stored === null || envelopeKeyId(stored) === ring.activeKeyId ? stored : resealTotpSecret(row.user_id, stored, ring));
+        const secret = fresh(row.secret);
+        const pending = fresh(row.pending_secret);
+        if (secret === row.secret && pending === row.pending_secret) continue;
+        await trx.updateTable('user_totp').set({ secret, pending_secret: pending }).where('user_id', '=', row.user_id).execute();
+        resealed += Number(secret !== row.secret) + Number(pending !== row.pending_secret);
+      }
+      return rows.length;
+    });
+    if (n < batchSize) return resealed;
+  }
 }
 
 /**

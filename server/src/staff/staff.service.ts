@@ -22,7 +22,7 @@ import type { Ctx } from '../shared/context.ts';
 import { isRole, type Role } from '../auth/roles.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
-import { requireContractRoles, requireRecordRoles } from '../contracts/contract-access.ts';
+import { requireRecordRoles, requireWholeContract } from '../contracts/contract-access.ts';
 import { detectAllowedType, MAX_ATTACHMENT_BYTES } from '../attachments/attachment.service.ts';
 import { loadWorkingCalendar } from '../calendar/calendar.service.ts';
 import { sm3Hex } from '../shared/crypto.ts';
@@ -191,7 +191,7 @@ async function membersView(db: Db | Trx, contractId: string, def: TContractDefin
 
 /** The roster page: people, replacement requests, KPIs and the contract's staffing terms. */
 export async function getRoster(db: Db, ctx: Ctx, contractId: string) {
-  const roles = await requireContractRoles(db, ctx, contractId, STAFF_READERS);
+  const roles = await requireWholeContract(db, ctx, contractId, STAFF_READERS);
   const c = await contractContext(db, contractId);
   const today = localDateOf(ctx.now, c.timezone);
   const members = await membersView(db, contractId, c.definition, today);
@@ -289,7 +289,7 @@ function assertDateNotAfter(date: string | null | undefined, today: string, labe
 
 /** Register a person (vendor project manager); status starts as 待甲方确认. */
 export async function createStaff(db: Db, ctx: Ctx, contractId: string, input: StaffInput & { replacesRequestId?: string | undefined }): Promise<{ id: string }> {
-  const roles = await requireContractRoles(db, ctx, contractId, STAFF_EDITORS);
+  const roles = await requireWholeContract(db, ctx, contractId, STAFF_EDITORS);
   const c = await contractContext(db, contractId);
   const today = localDateOf(ctx.now, c.timezone);
   const refs = resolveReferences(c.definition, input);
@@ -515,6 +515,7 @@ export async function readStaffDocument(db: Db, ctx: Ctx, documentId: string) {
   await db.transaction().execute((trx) =>
     recordAudit(trx, actorIn(ctx, roles, STAFF_READERS), { action: 'staff.documentDownloaded', entityType: 'staffDocument', entityId: d.id, contractId: d.contract_id, after: { staffId: d.staff_member_id, kind: d.kind, fileName: d.file_name } }, ctx.now),
   );
+  if (d.content === null) throw new AppError('STAFF_NOT_FOUND', `该文件已于 ${formatLocalDateTime(d.destroyed_at ?? ctx.now)} 在合同终止时销毁（已随返还数据包交给甲方）`);
   return { fileName: d.file_name, mimeType: d.mime_type, content: d.content };
 }
 

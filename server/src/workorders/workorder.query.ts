@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/database.ts';
 import type { Ctx } from '../shared/context.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireContractAccess, requireContractRoles } from '../contracts/contract-access.ts';
 import { ROLES, type Role } from '../auth/roles.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
 import { findClock } from '../sla/sla-clock.service.ts';
@@ -61,6 +61,10 @@ export function toView(wo: WorkOrderRow, def: TContractDefinition | null, names:
     subtypeName: subtypeName(wo.kind, wo.subtype),
     systemKey: wo.system_key,
     systemName: wo.system_key ? (system?.name ?? wo.system_key) : null,
+    siteKey: wo.site_key,
+    site: wo.site,
+    district: wo.district,
+    street: wo.street,
     // personal data (ID numbers, mobiles, bank cards) is masked in every response and document
     title: maskText(wo.title),
     description: maskText(wo.description),
@@ -260,14 +264,14 @@ export async function getWorkOrder(db: Db, ctx: Ctx, id: string) {
 }
 
 /** List filters as the route passes them. */
-export type WorkOrderListInput = Omit<WorkOrderFilter, 'doubledNeedle' | 'involvingUserId'> & { q?: string | undefined; mine?: boolean | undefined };
+export type WorkOrderListInput = Omit<WorkOrderFilter, 'doubledNeedle' | 'involvingUserId' | 'scope'> & { q?: string | undefined; mine?: boolean | undefined };
 
 /** The filtered list with its total count. */
 export async function listWorkOrders(db: Db, ctx: Ctx, f: WorkOrderListInput) {
-  await requireContractRoles(db, ctx, f.contractId);
+  const { scope } = await requireContractAccess(db, ctx, f.contractId);
   const def = (await loadSlaContext(db, f.contractId, ctx.now)).definition;
   const needle = f.q?.trim() ? doubleForSearch(f.q.trim().replace(/[\\%_]/g, '')) : undefined;
-  const { rows, total } = await listWorkOrderRows(db, { ...f, doubledNeedle: needle, involvingUserId: f.mine ? ctx.user.id : undefined });
+  const { rows, total } = await listWorkOrderRows(db, { ...f, scope, doubledNeedle: needle, involvingUserId: f.mine ? ctx.user.id : undefined });
   const names = await userNames(db, rows.flatMap((r) => [r.created_by, r.requester_user_id, r.assignee_user_id]));
   return { items: rows.map((r) => toView(r, def, names)), total };
 }

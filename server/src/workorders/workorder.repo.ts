@@ -9,6 +9,7 @@ import type { ApprovalDecision } from '../approvals/approval-flow.ts';
 import { isRole, type Role } from '../auth/roles.ts';
 import type { WorkOrderKind } from './workorder-kinds.ts';
 import type { WorkOrderState } from './workorder-state.ts';
+import { scopeFilter, type ContractScope } from '../contracts/scope.ts';
 
 /** A stored work order. */
 export type WorkOrderRow = Selectable<WorkOrdersTable>;
@@ -76,6 +77,8 @@ export interface WorkOrderFilter {
   breached?: boolean | undefined;
   /** Already in the doubled search form. */
   doubledNeedle?: string | undefined;
+  /** The caller's district/street scope (null: the whole contract). */
+  scope: ContractScope;
   limit: number;
   offset: number;
 }
@@ -84,7 +87,7 @@ const FINAL_FOR_LIST: WorkOrderState[] = ['closed', 'cancelled', 'withdrawn', 'r
 
 /** A page of the filtered list (newest first) and the total number of matches. */
 export async function listWorkOrderRows(db: Db, f: WorkOrderFilter): Promise<{ rows: WorkOrderRow[]; total: number }> {
-  let q = db.selectFrom('work_orders').where('contract_id', '=', f.contractId);
+  let q = db.selectFrom('work_orders').where('contract_id', '=', f.contractId).where(scopeFilter(f.scope, { district: 'district', street: 'street' }));
   if (f.kind) q = q.where('kind', '=', f.kind);
   if (f.subtype) q = q.where('subtype', '=', f.subtype);
   if (f.states && f.states.length > 0) q = q.where('state', 'in', f.states);
@@ -128,7 +131,10 @@ export async function findInboxCandidates(db: Db, userId: string): Promise<Inbox
     .where('w.created_by', '<>', userId)
     .where('w.requester_user_id', '<>', userId)
     .where(
-      sql<boolean>`EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ${userId} AND m.contract_id = w.contract_id AND m.revoked_at IS NULL AND m.role = ANY(w.approval_waiting_roles))`,
+      // a grant of a waiting role whose district/street scope covers the order
+      sql<boolean>`EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ${userId} AND m.contract_id = w.contract_id AND m.revoked_at IS NULL
+        AND m.role = ANY(w.approval_waiting_roles)
+        AND (m.scope_district IS NULL OR (m.scope_district = w.district AND (m.scope_street IS NULL OR m.scope_street = w.street))))`,
     )
     .orderBy('w.approval_step_since')
     .limit(500)

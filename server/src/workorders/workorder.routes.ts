@@ -7,9 +7,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { ZContractIdParams } from '../contracts/contract.schema.ts';
+import { stepUpOf } from '../auth/reauth.ts';
 import { applyWorkOrderCommand, createWorkOrder, updateWorkOrder } from './workorder.service.ts';
 import { approvalsInbox, getWorkOrder, listWorkOrders, workOrderRules } from './workorder.query.ts';
 import { workOrderFormPdf } from './workorder-form.ts';
+import { exportUnmaskedIncidents } from './workorder-unmasked-export.ts';
 import { WORK_ORDER_STATES } from './workorder-state.ts';
 import { ZInboxItem, ZNewWorkOrder, ZWorkOrderCommand, ZWorkOrderDetail, ZWorkOrderEdit, ZWorkOrderList, ZWorkOrderListQuery, ZWorkOrderRules } from './workorder.schema.ts';
 
@@ -102,13 +104,33 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'user' },
       schema: {
         tags: [TAG],
-        summary: '对工单执行操作（提交、审批、退回、执行、交付、确认、开始、完成、上线、发布、撤下、取消、关联、备注…）；须带上版本号',
+        summary: '对工单执行操作（提交、审批、退回、执行、交付、确认、开始、完成、上线、发布、撤下、取消、关联、备注…）；须带上版本号。审批数据处理工单须在 5 分钟内再次验证身份（REAUTH_REQUIRED）',
         params: ZWorkOrderIdParams,
         body: z.object({ version: z.number().int().min(1), command: ZWorkOrderCommand }),
         response: { 200: ZCommandResult, 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse },
       },
     },
-    async (req) => applyWorkOrderCommand(app.services.db, ctxOf(req), req.params.workOrderId, req.body.version, req.body.command),
+    async (req) => applyWorkOrderCommand(app.services.db, ctxOf(req), req.params.workOrderId, req.body.version, req.body.command, { stepUp: stepUpOf(req) }),
+  );
+
+  app.post(
+    '/api/work-orders/:workOrderId/unmasked-export',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: [TAG],
+        summary: '明文导出（Excel，含个人信息原文，带水印）：仅限经甲方批准、写明导出范围的数据提取工单的执行人，在实施窗口内导出一次；需再次验证身份；作为本工单的执行记录并审计',
+        params: ZWorkOrderIdParams,
+      },
+    },
+    async (req, reply) => {
+      const r = await exportUnmaskedIncidents(app.services.db, ctxOf(req), req.params.workOrderId, stepUpOf(req));
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(r.fileName)}`)
+        .header('x-content-sm3', r.sm3)
+        .send(r.content);
+    },
   );
 
   app.get(

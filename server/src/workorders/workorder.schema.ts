@@ -30,6 +30,23 @@ export const ZDataTable = z
   })
   .strict();
 
+/**
+ * The records an unmasked export (明文导出) asks for: the contract's incidents
+ * first reported in a period, optionally of some systems. Once the order is
+ * approved, its executor may download them once, inside the approved window,
+ * with the original personal data (workorder-unmasked-export.ts).
+ */
+export const ZUnmaskedExportScope = z
+  .object({
+    records: z.literal('incidents').describe('导出的记录：故障单'),
+    reportedFrom: ZDateTime.describe('首次报告时间自（含）'),
+    reportedTo: ZDateTime.describe('首次报告时间至（不含）'),
+    systemKeys: z.array(z.string().min(1).max(64)).max(50).default([]).describe('限定的系统（合同中的系统标识）；空表示合同内全部系统'),
+  })
+  .strict()
+  .refine((s) => new Date(s.reportedFrom).getTime() < new Date(s.reportedTo).getTime(), { message: '导出范围的开始时间须早于结束时间', path: ['reportedTo'] });
+export type TUnmaskedExportScope = z.infer<typeof ZUnmaskedExportScope>;
+
 export const ZDataWorkOrderDetails = z
   .object({
     purpose: ZLine(2000).default('').describe('目的'),
@@ -39,6 +56,7 @@ export const ZDataWorkOrderDetails = z
     rowEstimate: z.number().int().min(0).max(1_000_000_000_000).optional().describe('预计涉及行数'),
     environment: ZLine(200).optional().describe('实施环境，如 甲方政务外网运维终端'),
     deliveryMethod: ZLine(200).optional().describe('结果交付方式，如 加密压缩包当面交付'),
+    exportScope: ZUnmaskedExportScope.optional().describe('申请明文导出（仅「数据提取」）：批准后，执行人可在实施窗口内下载一次含原始个人信息、带水印的 Excel'),
   })
   .strict();
 
@@ -142,6 +160,8 @@ const base = {
   title: z.string().trim().min(2, { message: '标题至少 2 个字' }).max(200),
   description: z.string().max(10000).default(''),
   systemKey: z.string().min(1).max(64).optional().describe('涉及的系统（合同中的系统标识）'),
+  siteKey: z.string().min(1).max(64).optional().describe('涉及的地点（合同地点清单中的标识，决定所属区、街道）'),
+  site: z.string().max(200).optional().describe('涉及的地点（不在地点清单中时填写文字）'),
   requesterUserId: z.string().uuid().optional().describe('需求提出人（本合同成员，确认结果的人）；缺省为登记人'),
   requesterName: z.string().max(200).optional().describe('需求方单位或姓名（如 市社会福利管理处）'),
   requestedAt: ZDateTime.optional().describe('提出需求的时间（计时起点）；缺省为当前时间'),
@@ -254,6 +274,10 @@ export const ZWorkOrder = z.object({
   subtypeName: z.string(),
   systemKey: z.string().nullable(),
   systemName: z.string().nullable(),
+  siteKey: z.string().nullable(),
+  site: z.string().nullable(),
+  district: z.string().nullable().describe('所属区（县）'),
+  street: z.string().nullable().describe('所属街道（乡镇）'),
   title: z.string(),
   description: z.string(),
   state: z.enum(WORK_ORDER_STATES),

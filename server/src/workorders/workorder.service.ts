@@ -23,7 +23,8 @@ import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
-import { requireContractRoles, requireRecordRoles } from '../contracts/contract-access.ts';
+import { requireContractAccess, requireContractRoles, requireLocatedRecord } from '../contracts/contract-access.ts';
+import { assertPlaceInScope, resolveSite } from '../contracts/scope.ts';
 import { ROLES, type Role } from '../auth/roles.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
 import { openClock, recordClockEvents, registerClockSubject, type ClockView } from '../sla/sla-clock.service.ts';
@@ -38,7 +39,8 @@ import { ACTION_NAMES, EDITABLE_STATES, FINAL_STATES, STATE_NAMES, clockEnds, tr
 import { DETAILS_SCHEMAS, ZOutcome, ZStoredFlow, type TNewWorkOrder, type TOutcome, type TWorkOrderCommand, type TWorkOrderEdit, type WorkOrderCommandType } from './workorder.schema.ts';
 import { findDecisions, findWorkOrder, rolesInContract, type WorkOrderRow } from './workorder.repo.ts';
 import { publishScheduledJob } from './workorder.jobs.ts';
-import { insertAttachment, prepareAttachment } from '../attachments/attachment.service.ts';
+import { requireFreshReauth, type StepUp } from '../auth/reauth.ts';
+import { insertAttachment, prepareAttachment, registerAttachmentParent } from '../attachments/attachment.service.ts';
 
 /** Vendor roles that do the work. */
 export const VENDOR_ROLES: readonly Role[] = ['vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'engineer', 'onsiteEngineer'];
@@ -112,7 +114,7 @@ export function workOrderNotFound(): AppError {
 export async function loadVisible(db: Db, ctx: Ctx, id: string, allowed?: readonly Role[]): Promise<{ wo: WorkOrderRow; roles: Role[] }> {
   const wo = await findWorkOrder(db, id);
   if (!wo) throw workOrderNotFound();
-  const roles = await requireRecordRoles(db, ctx, wo.contract_id, workOrderNotFound, allowed);
+  const { roles } = await requireLocatedRecord(db, ctx, { contractId: wo.contract_id, district: wo.district, street: wo.street }, workOrderNotFound, allowed);
   return { wo, roles };
 }
 
@@ -121,6 +123,9 @@ export async function requireWorkOrderAccess(db: Db, ctx: Ctx, id: string, allow
   const { wo, roles } = await loadVisible(db, ctx, id, allowed);
   return { contractId: wo.contract_id, state: stateOf(wo), roles };
 }
+
+// A work order's attachments are visible to exactly those who may see the order.
+registerAttachmentParent('workOrder', (db, ctx, id) => requireWorkOrderAccess(db, ctx, id));
 
 /** The state of an order. */
 export function stateOf(wo: WorkOrderRow): WorkOrderState {
@@ -170,9 +175,11 @@ export type NewWorkOrderInput = TNewWorkOrder;
 
 /** Raise a work order (a draft) and open its SLA clock, in one transaction. */
 export async function createWorkOrder(db: Db, ctx: Ctx, contractId: string, input: NewWorkOrderInput): Promise<{ id: string; number: string; state: WorkOrderState; version: number }> {
-  const roles = await requireContractRoles(db, ctx, contractId, CREATOR_ROLES[input.kind]);
+  const { roles, scope } = await requireContractAccess(db, ctx, contractId, CREATOR_ROLES[input.kind]);
   const sla = await loadSlaContext(db, contractId, ctx.now);
   const def = sla.definition;
+  const place = resolveSite(def.sites, input);
+  assertPlaceInScope(scope, place);
   const systems = new Set(def.systems.map((s) => s.key));
   if (input.systemKey) checkSystems([input.systemKey], systems);
   const details = parseDetails(input.kind, input.details);
@@ -203,6 +210,10 @@ export async function createWorkOrder(db: Db, ctx: Ctx, contractId: string, inpu
         kind: input.kind,
         subtype: input.subtype,
         system_key: input.systemKey ?? null,
+        site_key: place.siteKey,
+        site: place.site,
+        district: place.district,
+        street: place.street,
         title: pii.masked.title ?? '',
         description: pii.masked.description ?? '',
         pii_sealed: pii.sealed,
@@ -416,8 +427,24 @@ function needRoles(roles: readonly Role[], allowed: readonly Role[], name: strin
   return role;
 }
 
+/** How a command was given, beyond the command itself. */
+export interface CommandOptions {
+  /**
+   * The caller's re-authentication: approving a data work order needs one
+   * within the last 5 minutes (REAUTH_REQUIRED otherwise). HTTP handlers pass
+   * `stepUpOf(req)`; the demo seed and service tests pass `'inProcess'`.
+   */
+  stepUp: StepUp;
+  /**
+   * For `execute` only: the output file was produced by the server itself (the
+   * unmasked export), so its digest is the server's, not declared; `also`
+   * runs in the command's transaction (the export's own audit row).
+   */
+  serverOutput?: { also: (trx: Trx) => Promise<void> };
+}
+
 /** Apply a command; `expectedVersion` must match the stored version. */
-export async function applyWorkOrderCommand(db: Db, ctx: Ctx, id: string, expectedVersion: number, cmd: TWorkOrderCommand): Promise<{ id: string; version: number; state: WorkOrderState }> {
+export async function applyWorkOrderCommand(db: Db, ctx: Ctx, id: string, expectedVersion: number, cmd: TWorkOrderCommand, opts: CommandOptions): Promise<{ id: string; version: number; state: WorkOrderState }> {
   const { wo, roles } = await loadVisible(db, ctx, id);
   const kind = wo.kind;
   const state = stateOf(wo);
@@ -455,6 +482,7 @@ export async function applyWorkOrderCommand(db: Db, ctx: Ctx, id: string, expect
       if (wo.created_by !== ctx.user.id) throw new AppError('FORBIDDEN', '只有登记人可以提交审批');
       lifecycle('submit', true); // state check first; the real target is decided below
       const problems = submissionProblems(wo);
+      if (kind === 'dataWorkOrder' && wo.subtype !== 'extraction' && DETAILS_SCHEMAS.dataWorkOrder.parse(wo.details ?? {}).exportScope) problems.push('明文导出只能通过「数据提取」工单申请');
       if (problems.length > 0) throw new AppError('WORK_ORDER_INCOMPLETE', `${problems.join('；')}`, { problems });
       if ((kind === 'dataWorkOrder' || kind === 'change') && wo.window_end && new Date(wo.window_end).getTime() <= ctx.now.getTime()) {
         throw new AppError('WORK_ORDER_WINDOW_INVALID', `实施窗口已于 ${formatLocalDateTime(wo.window_end)} 结束，请修改窗口后再提交`);
@@ -482,6 +510,8 @@ export async function applyWorkOrderCommand(db: Db, ctx: Ctx, id: string, expect
       actingRole = role;
       const current = evaluateFlow(flow, decisions, wo.approval_round).currentStep;
       if (!current) throw new AppError('APPROVAL_NOT_PENDING', '没有待审批的环节');
+      // signing off data work is a sensitive action: the approver confirms their identity first (nothing is written otherwise)
+      if (cmd.type === 'approve' && kind === 'dataWorkOrder' && opts.stepUp !== 'inProcess') requireFreshReauth(opts.stepUp.reauthenticatedAt, ctx.now);
       decision = { round: wo.approval_round, stepKey: current.key, userId: ctx.user.id, role, decision: cmd.type, comment: cmd.comment, at: ctx.now };
       const all = [...decisions, decision];
       if (cmd.type === 'approve') {
@@ -560,8 +590,9 @@ export async function applyWorkOrderCommand(db: Db, ctx: Ctx, id: string, expect
         if (!a) throw new AppError('VALIDATION_FAILED', '输出文件须先作为附件上传到本工单');
         output = { fileName: a.file_name, sm3: a.digest_sm3, sizeBytes: a.size_bytes, attachmentId: a.id, declared: false };
       } else {
-        output = { fileName: cmd.output.fileName, sm3: cmd.output.sm3, sizeBytes: cmd.output.sizeBytes ?? null, attachmentId: null, declared: true };
+        output = { fileName: cmd.output.fileName, sm3: cmd.output.sm3, sizeBytes: cmd.output.sizeBytes ?? null, attachmentId: null, declared: opts.serverOutput === undefined };
       }
+      if (opts.serverOutput) afterWrite.push(opts.serverOutput.also);
       const statementSm3 = sm3Hex(cmd.statement);
       nextOutcome = {
         ...outcome,

@@ -4,21 +4,14 @@
  * (recorded with the hash of what was reviewed, audited), and 404 across
  * contracts.
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { closeTestDb, testDb } from '../helpers/db.ts';
-import { buildContract, buildTestApp, buildUser, signInAs, type Plain } from '../helpers/factories.ts';
+import { useTestApp } from '../helpers/app.ts';
+import { testDb } from '../helpers/db.ts';
+import { buildContract, buildUser, signInAs, type Plain } from '../helpers/factories.ts';
 import { effectiveScope, scopeFilter } from '../../src/contracts/scope.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildTestApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp();
 
 const SITES = [
   { key: 'CY-1', name: '朝阳区建外街道社保所', kind: 'streetOffice', district: '朝阳区', street: '建外街道', zone: 'urban', systems: ['S1'] },

@@ -62,7 +62,7 @@ test('the fifth failure locks the account; the right password is then refused', 
   for (let i = 0; i < 5; i++) {
     await assert.rejects(signIn(db, { username: user.username, password: 'bad', clientIp: null, userAgent: null }, policy, now), AppError);
   }
-  await assert.rejects(signIn(db, { username: user.username, password: user.password, clientIp: null, userAgent: null }, policy, now), (e: unknown) => e instanceof AppError && e.code === 'ACCOUNT_LOCKED');
+  await assert.rejects(signIn(db, { username: user.username, password: user.password, clientIp: null, userAgent: null }, policy, now), (e: unknown) => e instanceof AppError && e.code === 'INVALID_CREDENTIALS', 'a locked account answers like a wrong password');
   const later = new Date(now.getTime() + 16 * 60_000);
   const ok = await signIn(db, { username: user.username, password: user.password, clientIp: null, userAgent: null }, policy, later);
   assert.ok(ok.token);

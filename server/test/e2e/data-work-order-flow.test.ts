@@ -4,7 +4,7 @@
  * data extraction from the welfare system for the municipal welfare office
  * (the need was phoned in 20 minutes earlier); the execution is neither
  * offered nor accepted before the agency signs; the agency project lead
- * approves it from the approvals inbox; the engineer records the execution
+ * approves it from the approvals inbox, confirming her password first (re-authentication); the engineer records the execution
  * evidence (statement, counts, uploaded output file with its SM3 digest) and
  * delivers; the welfare office confirms; the audit log shows every step; the
  * 30-minute response deadline is met. A second order, raised by the agency
@@ -157,6 +157,13 @@ test('a data extraction is raised, signed by the agency, executed with evidence,
   await lead.waitForSelector('.inbox-approve');
   await lead.fill('.inbox-approve #comment', '同意。仅限在甲方运维终端上操作，结果加密后当面交付。');
   await lead.locator('.inbox-approve .ant-modal-footer .ant-btn-primary').click();
+  // signing data work is a sensitive action: the app asks for the password, then sends the approval again
+  await lead.waitForSelector('.reauth-modal #reauth-password');
+  await lead.fill('#reauth-password', people.lead.password);
+  await tidy(lead);
+  await screenshot(lead, 'wo-data-03b-reauth', { fullPage: false });
+  await lead.locator('.reauth-modal .ant-btn-primary').click();
+  await lead.waitForSelector('.reauth-modal', { state: 'hidden' });
   await lead.waitForSelector('.inbox-approve', { state: 'detached' });
   await lead.locator('.approvals-inbox-page', { hasText: '没有等待您审批的事项' }).waitFor();
   assert.equal(await lead.locator('.nav-approvals .ant-badge-count').count(), 0);

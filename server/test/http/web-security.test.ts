@@ -1,18 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { closeTestDb, testDb } from '../helpers/db.ts';
-import { buildTestApp, buildUser, signInAs } from '../helpers/factories.ts';
+import { useTestApp } from '../helpers/app.ts';
+import { testDb } from '../helpers/db.ts';
+import { buildUser, signInAs } from '../helpers/factories.ts';
 import { buildApp } from '../../src/http/app.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildTestApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp();
 
 test('responses carry security headers and a strict content security policy', async () => {
   const res = await app.inject({ url: '/api/health' });

@@ -1,17 +1,10 @@
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { closeTestDb, testDb } from '../helpers/db.ts';
-import { buildContract, buildTestApp, buildUser, reauthAs, signInAs, type Plain } from '../helpers/factories.ts';
+import { useTestApp } from '../helpers/app.ts';
+import { testDb } from '../helpers/db.ts';
+import { buildContract, buildUser, reauthAs, signInAs, type Plain } from '../helpers/factories.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildTestApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp();
 
 /** A contract with a serious level P0 that needs a leader's instruction, and P1 as in the factory. */
 async function setup() {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import { closeTestDb, testDb } from '../helpers/db.ts';
 import { buildContract, buildTestApp, buildUser, reauthAs, signInAs } from '../helpers/factories.ts';
+import { sm3Hex } from '../../src/shared/crypto.ts';
 
 // Fictitious values that pass their checksums (no real person or card).
 const ID = '11010519491231002X';
@@ -152,6 +153,9 @@ test('close-out: return package, destruction, verification and certificate leave
   const s = await setup();
   const up = await app.inject({ method: 'POST', url: `/api/incidents/${s.id}/attachments`, headers: { cookie: s.deskCookie, ...multipart('截图.png', PNG).headers }, payload: multipart('截图.png', PNG).payload });
   assert.equal(up.statusCode, 201);
+  // the vendor engineer is on the roster (the factory enrols vendor users), with the signed confidentiality agreement on file
+  const staff = await s.db.selectFrom('staff_members').select(['id', 'person_name']).where('contract_id', '=', s.c.id).where('user_id', '=', s.engineer.id).executeTakeFirstOrThrow();
+  const agreement = await s.db.selectFrom('staff_documents').select(['id', 'digest_sm3']).where('staff_member_id', '=', staff.id).where('kind', '=', 'agreement').executeTakeFirstOrThrow();
   const adminCookie = await signInAs(app, s.admin);
   const reauth = (): Promise<void> => reauthAs(app, adminCookie, s.admin);
   await reauth();
@@ -168,8 +172,13 @@ test('close-out: return package, destruction, verification and certificate leave
   const zip = unzipSync(new Uint8Array(exp.rawPayload));
   const manifest = JSON.parse(strFromU8(zip['manifest.json'] ?? new Uint8Array())) as { files: { path: string }[] };
   assert.ok(manifest.files.some((f) => f.path.startsWith('附件/incident/')), 'the files are in the package');
+  const agreementPath = Object.keys(zip).find((p) => p.startsWith(`人员档案/${staff.person_name}/保密协议-`));
+  assert.ok(agreementPath, `the staff agreement is in the package: ${Object.keys(zip).join(', ')}`);
+  assert.equal(sm3Hex(zip[agreementPath] ?? new Uint8Array()), agreement.digest_sm3, 'byte for byte');
+  assert.ok(manifest.files.some((f) => f.path === agreementPath));
   const records = Object.entries(unzipSync(zip['记录.xlsx'] ?? new Uint8Array())).map(([, f]) => strFromU8(f)).join('');
   assert.ok(records.includes(ID) && records.includes(MOBILE), 'the agency gets its data back in full');
+  assert.ok(records.includes('乙方人员名册') && records.includes(staff.person_name), 'and the vendor staff roster');
 
   const wrong = await app.inject({ method: 'POST', url: `/api/contracts/${s.c.id}/closeout/destroy`, headers: { cookie: adminCookie }, payload: { confirmCode: 'WRONG' } });
   assert.equal(wrong.statusCode, 400);
@@ -187,6 +196,12 @@ test('close-out: return package, destruction, verification and certificate leave
   const att = await s.db.selectFrom('attachments').select(['content', 'destroyed_at']).where('subject_id', '=', s.id).executeTakeFirstOrThrow();
   assert.equal(att.content, null);
   assert.ok(att.destroyed_at);
+  const doc = await s.db.selectFrom('staff_documents').select(['content', 'destroyed_at']).where('id', '=', agreement.id).executeTakeFirstOrThrow();
+  assert.equal(doc.content, null, 'the staff agreement is destroyed with the rest');
+  assert.ok(doc.destroyed_at);
+  const gone = await app.inject({ url: `/api/staff-documents/${agreement.id}`, headers: { cookie: adminCookie } });
+  assert.equal(gone.statusCode, 404);
+  assert.match(gone.json().error.message, /合同终止时销毁/);
   const all = await sql<{ j: string }>`
     SELECT coalesce(string_agg(t, ''), '') AS j FROM (
       SELECT row_to_json(i)::text AS t FROM incidents i WHERE contract_id = ${s.c.id}::uuid
@@ -200,6 +215,7 @@ test('close-out: return package, destruction, verification and certificate leave
   assert.equal(verified.json().status, 'verified');
   const checks = (verified.json().verification as { checks: { remaining: number }[] }).checks;
   assert.ok(checks.length >= 2 && checks.every((c) => c.remaining === 0));
+  assert.ok(JSON.stringify(verified.json().verification).includes('乙方人员档案文件'), 'the staff files are verified too');
 
   const pdf = await app.inject({ url: `/api/contracts/${s.c.id}/closeout/certificate.pdf`, headers: { cookie: adminCookie } });
   assert.equal(pdf.statusCode, 200, pdf.body);

@@ -56,14 +56,13 @@ test('five failed sign-ins in a row lock the account; the sixth attempt, even wi
     assert.equal(r.statusCode, 401, `attempt ${i}`);
     assert.equal(r.json().error.code, 'INVALID_CREDENTIALS');
   }
+  // the lock is not announced to whoever is typing (no enumeration): the fifth and sixth answers are a wrong password's
   const fifth = await login(user.username, 'wrong-5');
-  assert.equal(fifth.statusCode, 403);
-  assert.equal(fifth.json().error.code, 'ACCOUNT_LOCKED');
-  assert.equal(fifth.json().error.message, '登录失败次数过多（连续 5 次），账号已锁定 15 分钟');
+  assert.equal(fifth.statusCode, 401);
+  assert.deepEqual(fifth.json(), { error: { code: 'INVALID_CREDENTIALS', message: '用户名或密码不正确' } });
   const sixth = await login(user.username, user.password);
-  assert.equal(sixth.statusCode, 403, 'the right password does not open a locked account');
-  assert.equal(sixth.json().error.code, 'ACCOUNT_LOCKED');
-  assert.match(sixth.json().error.message, /账号已锁定，请 1[45] 分钟后再试/);
+  assert.equal(sixth.statusCode, 401, 'the right password does not open a locked account');
+  assert.deepEqual(sixth.json(), { error: { code: 'INVALID_CREDENTIALS', message: '用户名或密码不正确' } });
   assert.equal(sixth.headers['set-cookie'], undefined, 'no session cookie');
 
   assert.deepEqual(await authEvents(user.id), ['auth.signInFailed', 'auth.signInFailed', 'auth.signInFailed', 'auth.signInFailed', 'auth.accountLocked', 'auth.signInRefused']);
@@ -85,8 +84,10 @@ test('the lock lifts after the lock time; a successful sign-in resets the count'
   for (let i = 0; i < 4; i++) await assert.rejects(attempt('bad', t0), (e: unknown) => code(e) === 'INVALID_CREDENTIALS');
   assert.equal((await attempt(user.password, t0)).stage, 'complete', 'four failures do not lock');
   for (let i = 0; i < 4; i++) await assert.rejects(attempt('bad', t0), (e: unknown) => code(e) === 'INVALID_CREDENTIALS', 'the count started again after the success');
-  await assert.rejects(attempt('bad', t0), (e: unknown) => code(e) === 'ACCOUNT_LOCKED');
-  await assert.rejects(attempt(user.password, new Date(t0.getTime() + 14 * 60_000)), (e: unknown) => code(e) === 'ACCOUNT_LOCKED');
+  await assert.rejects(attempt('bad', t0), (e: unknown) => code(e) === 'INVALID_CREDENTIALS');
+  await assert.rejects(attempt(user.password, new Date(t0.getTime() + 14 * 60_000)), (e: unknown) => code(e) === 'INVALID_CREDENTIALS', 'still locked');
+  const locks = await db.selectFrom('audit_log').select('action').where('entity_id', '=', user.id).where('action', 'in', ['auth.accountLocked', 'auth.signInRefused']).orderBy('seq').execute();
+  assert.deepEqual(locks.map((l) => l.action), ['auth.accountLocked', 'auth.signInRefused'], 'the audit trail tells the lock apart');
   assert.equal((await attempt(user.password, new Date(t0.getTime() + 15 * 60_000 + 1000))).stage, 'complete', 'unlocked after 15 minutes');
 });
 
@@ -97,8 +98,11 @@ test('the lockout threshold and duration come from the configuration', async () 
     assert.equal((await login(user.username, 'bad-1', strict)).statusCode, 401);
     assert.equal((await login(user.username, 'bad-2', strict)).statusCode, 401);
     const third = await login(user.username, 'bad-3', strict);
-    assert.equal(third.json().error.code, 'ACCOUNT_LOCKED');
-    assert.match(third.json().error.message, /连续 3 次.*锁定 60 分钟/);
+    assert.equal(third.json().error.code, 'INVALID_CREDENTIALS');
+    const locked = await testDb().selectFrom('audit_log').select('after').where('entity_id', '=', user.id).where('action', '=', 'auth.accountLocked').executeTakeFirstOrThrow();
+    assert.deepEqual(locked.after, { reason: 'wrongPassword', attempts: 3, failedAction: 'auth.signInFailed', lockMinutes: 60 });
+    const notice = await testDb().selectFrom('notifications').select('body').where('user_id', '=', user.id).where('kind', '=', 'security.accountLocked').executeTakeFirstOrThrow();
+    assert.match(notice.body, /连续 3 次验证失败.*锁定 60 分钟/);
   } finally {
     await strict.close();
   }
@@ -109,7 +113,7 @@ test('a platform administrator lifts a lock before it runs out; the unlock is au
   const adminCookie = await signInAs(app, admin);
   const user = await buildUser(testDb());
   for (let i = 0; i < 5; i++) await login(user.username, 'bad');
-  assert.equal((await login(user.username, user.password)).json().error.code, 'ACCOUNT_LOCKED');
+  assert.equal((await login(user.username, user.password)).json().error.code, 'INVALID_CREDENTIALS', 'locked');
   const plain = await signInAs(app, await buildUser(testDb()));
   assert.equal((await app.inject({ method: 'POST', url: `/api/users/${user.id}/unlock`, headers: { cookie: plain } })).statusCode, 403, 'only platform administrators');
   const r = await app.inject({ method: 'POST', url: `/api/users/${user.id}/unlock`, headers: { cookie: adminCookie } });
@@ -117,4 +121,43 @@ test('a platform administrator lifts a lock before it runs out; the unlock is au
   assert.equal((await login(user.username, user.password)).statusCode, 200);
   const row = await testDb().selectFrom('audit_log').select(['actor_user_id', 'before']).where('entity_id', '=', user.id).where('action', '=', 'auth.accountUnlocked').executeTakeFirstOrThrow();
   assert.equal(row.actor_user_id, admin.id);
+});
+
+test('no enumeration: an unknown user, a wrong password, a locked and a disabled account get the same answer; the audit trail tells them apart; the owner of a locked account is told in the app', async () => {
+  const wrong = await buildUser(testDb());
+  const locked = await buildUser(testDb());
+  const disabled = await buildUser(testDb());
+  for (let i = 0; i < 5; i++) await login(locked.username, 'bad');
+  await testDb().updateTable('users').set({ status: 'disabled' }).where('id', '=', disabled.id).execute();
+  const answers = [
+    await login(`nobody-${uniq()}`, TEST_PASSWORD),
+    await login(wrong.username, 'Not-The-Password-1'),
+    await login(locked.username, locked.password),
+    await login(disabled.username, disabled.password),
+  ];
+  for (const r of answers) {
+    assert.equal(r.statusCode, 401);
+    assert.deepEqual(r.json(), { error: { code: 'INVALID_CREDENTIALS', message: '用户名或密码不正确' } });
+    assert.equal(r.headers['set-cookie'], undefined);
+  }
+  const reasons = async (id: string) =>
+    (await testDb().selectFrom('audit_log').select(['action', 'after']).where('entity_id', '=', id).where('action', 'in', ['auth.signInFailed', 'auth.signInRefused']).orderBy('seq').execute()).map(
+      (r) => `${r.action}:${String((r.after as { reason?: string } | null)?.reason)}`,
+    );
+  assert.deepEqual((await reasons(wrong.id)).slice(-1), ['auth.signInFailed:wrongPassword']);
+  assert.deepEqual((await reasons(locked.id)).slice(-1), ['auth.signInRefused:locked']);
+  assert.deepEqual(await reasons(disabled.id), ['auth.signInRefused:disabled']);
+  // a disabled account's wrong passwords still count towards the lock
+  for (let i = 0; i < 5; i++) assert.equal((await login(disabled.username, 'bad')).statusCode, 401);
+  assert.ok((await testDb().selectFrom('users').select('locked_until').where('id', '=', disabled.id).executeTakeFirstOrThrow()).locked_until);
+
+  // once the lock is lifted, the owner signs in and finds the notice of the lock
+  await testDb().updateTable('users').set({ locked_until: null }).where('id', '=', locked.id).execute();
+  const cookie = await signInAs(app, locked);
+  const notes = await app.inject({ url: '/api/notifications', headers: { cookie } });
+  assert.equal(notes.statusCode, 200, notes.body);
+  assert.match(notes.body, /您的账号曾被临时锁定/);
+  assert.match(notes.body, /连续 5 次验证失败/);
+  const strangers = await signInAs(app, wrong);
+  assert.doesNotMatch((await app.inject({ url: '/api/notifications', headers: { cookie: strangers } })).body, /账号曾被临时锁定/);
 });

@@ -5,30 +5,18 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { closeTestDb, testDb } from '../helpers/db.ts';
-import { buildContract, buildTestApp, buildUser, signInAs, type Plain } from '../helpers/factories.ts';
+import { useTestApp } from '../helpers/app.ts';
+import { testDb } from '../helpers/db.ts';
+import { buildContract, buildUser, signInAs, type Plain } from '../helpers/factories.ts';
+import { multipart } from '../helpers/upload.ts';
 import { sweepOverdueReplacements } from '../../src/staff/staff.service.ts';
 import { computeReplacementDueAt } from '../../src/staff/staff-rules.ts';
 import { loadWorkingCalendar } from '../../src/calendar/calendar.service.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildTestApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp();
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n', 'latin1');
 
-function multipart(fileName: string, content: Buffer): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = '----yunwei-staff-boundary';
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  return { payload: Buffer.concat([head, content, tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 const STAFFING = {
   positions: [{ key: 'AGENT', name: '坐席代表', headcount: 2, source: 'L1169' }],

@@ -33,7 +33,7 @@ test('the 30-minute response deadline: met when the vendor submits within 30 min
 
   // requested 09:00, submitted 09:20: met
   const a = await createWorkOrder(db, eng(at('09:00')), contractId, { ...window(at('09:00')), requestedAt: at('09:00').toISOString() });
-  await applyWorkOrderCommand(db, eng(at('09:20')), a.id, 1, { type: 'submit' });
+  await applyWorkOrderCommand(db, eng(at('09:20')), a.id, 1, { type: 'submit' }, { stepUp: 'inProcess' });
   let d = await getWorkOrder(db, eng(at('09:21')), a.id);
   let respond = d.sla?.result.targets.find((t) => t.kind === 'respond');
   assert.equal(respond?.state, 'met');
@@ -54,7 +54,7 @@ test('the 30-minute response deadline: met when the vendor submits within 30 min
 
   // a request registered late (requested 08:20, acknowledged 09:00): breached, even though the record is new
   const c = await createWorkOrder(db, eng(at('09:00')), contractId, { ...window(at('09:00')), requestedAt: at('08:20').toISOString() });
-  await applyWorkOrderCommand(db, eng(at('09:00')), c.id, 1, { type: 'acknowledge' });
+  await applyWorkOrderCommand(db, eng(at('09:00')), c.id, 1, { type: 'acknowledge' }, { stepUp: 'inProcess' });
   d = await getWorkOrder(db, eng(at('09:01')), c.id);
   respond = d.sla?.result.targets.find((t) => t.kind === 'respond');
   assert.equal(respond?.state, 'breached');
@@ -67,14 +67,14 @@ test('data access ends when the window closes: execution outside it is refused, 
   const eng = (now: Date) => ctxAt(people.engineer, now, '工程师');
   const lead = (now: Date) => ctxAt(people.lead, now, '甲方负责人');
   const wo = await createWorkOrder(db, eng(at('10:00')), contractId, { ...dataExtraction(people.engineer.id, at('10:30'), at('11:30')), requestedAt: at('10:00').toISOString() });
-  let v = (await applyWorkOrderCommand(db, eng(at('10:05')), wo.id, 1, { type: 'submit' })).version;
-  v = (await applyWorkOrderCommand(db, lead(at('10:10')), wo.id, v, { type: 'approve', comment: '同意' })).version;
+  let v = (await applyWorkOrderCommand(db, eng(at('10:05')), wo.id, 1, { type: 'submit' }, { stepUp: 'inProcess' })).version;
+  v = (await applyWorkOrderCommand(db, lead(at('10:10')), wo.id, v, { type: 'approve', comment: '同意' }, { stepUp: 'inProcess' })).version;
   const execute = { type: 'execute' as const, statement: 'SELECT count(*) FROM subsidy_payment', beforeCount: 5, afterCount: 5, output: { fileName: 'count.txt', sm3: 'c'.repeat(64) } };
 
   // before the window opens
-  await assert.rejects(applyWorkOrderCommand(db, eng(at('10:15')), wo.id, v, execute), (e: unknown) => e instanceof AppError && e.code === 'DATA_ACCESS_WINDOW_CLOSED' && /尚未到达/.test(e.message));
+  await assert.rejects(applyWorkOrderCommand(db, eng(at('10:15')), wo.id, v, execute, { stepUp: 'inProcess' }), (e: unknown) => e instanceof AppError && e.code === 'DATA_ACCESS_WINDOW_CLOSED' && /尚未到达/.test(e.message));
   // after it closed, even before the sweep ran
-  await assert.rejects(applyWorkOrderCommand(db, eng(at('11:31')), wo.id, v, execute), (e: unknown) => e instanceof AppError && e.code === 'DATA_ACCESS_WINDOW_CLOSED' && /已失效/.test(e.message));
+  await assert.rejects(applyWorkOrderCommand(db, eng(at('11:31')), wo.id, v, execute, { stepUp: 'inProcess' }), (e: unknown) => e instanceof AppError && e.code === 'DATA_ACCESS_WINDOW_CLOSED' && /已失效/.test(e.message));
   const unchanged = await db.selectFrom('work_orders').select(['state', 'version']).where('id', '=', wo.id).executeTakeFirstOrThrow();
   assert.deepEqual(unchanged, { state: 'approved', version: v });
 
@@ -103,17 +103,17 @@ test('scheduled content is published by the job at its time, and an unscheduled 
   const lead = (now: Date) => ctxAt(people.lead, now, '甲方负责人');
   const approved = async (title: string) => {
     const wo = await createWorkOrder(db, eng(at('09:00', '2024-05-07')), contractId, { kind: 'content', subtype: 'kioskContent', title, description: '', details: { channel: 'kiosk', body: '定点医疗机构名单已更新。' } });
-    let v = (await applyWorkOrderCommand(db, eng(at('09:05', '2024-05-07')), wo.id, 1, { type: 'submit' })).version;
-    v = (await applyWorkOrderCommand(db, editor(at('09:10', '2024-05-07')), wo.id, v, { type: 'approve', comment: '已校对' })).version;
-    v = (await applyWorkOrderCommand(db, lead(at('09:20', '2024-05-07')), wo.id, v, { type: 'approve', comment: '同意' })).version;
+    let v = (await applyWorkOrderCommand(db, eng(at('09:05', '2024-05-07')), wo.id, 1, { type: 'submit' }, { stepUp: 'inProcess' })).version;
+    v = (await applyWorkOrderCommand(db, editor(at('09:10', '2024-05-07')), wo.id, v, { type: 'approve', comment: '已校对' }, { stepUp: 'inProcess' })).version;
+    v = (await applyWorkOrderCommand(db, lead(at('09:20', '2024-05-07')), wo.id, v, { type: 'approve', comment: '同意' }, { stepUp: 'inProcess' })).version;
     return { id: wo.id, version: v };
   };
   const one = await approved('定点医疗机构信息变更');
   const two = await approved('网点信息变更');
   const publishAt = at('14:00', '2024-05-07').toISOString();
-  await applyWorkOrderCommand(db, eng(at('09:30', '2024-05-07')), one.id, one.version, { type: 'schedule', publishAt });
-  const v2 = (await applyWorkOrderCommand(db, eng(at('09:30', '2024-05-07')), two.id, two.version, { type: 'schedule', publishAt })).version;
-  await applyWorkOrderCommand(db, eng(at('09:40', '2024-05-07')), two.id, v2, { type: 'unschedule' });
+  await applyWorkOrderCommand(db, eng(at('09:30', '2024-05-07')), one.id, one.version, { type: 'schedule', publishAt }, { stepUp: 'inProcess' });
+  const v2 = (await applyWorkOrderCommand(db, eng(at('09:30', '2024-05-07')), two.id, two.version, { type: 'schedule', publishAt }, { stepUp: 'inProcess' })).version;
+  await applyWorkOrderCommand(db, eng(at('09:40', '2024-05-07')), two.id, v2, { type: 'unschedule' }, { stepUp: 'inProcess' });
 
   await runDueJobs(db, registry, at('13:59', '2024-05-07'));
   assert.equal((await db.selectFrom('work_orders').select('state').where('id', '=', one.id).executeTakeFirstOrThrow()).state, 'scheduled', 'not before its time');

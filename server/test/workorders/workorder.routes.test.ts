@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { closeTestDb, testDb } from '../helpers/db.ts';
-import { buildTestApp } from '../helpers/factories.ts';
+import { buildTestApp, reauthAs } from '../helpers/factories.ts';
 import { sm3Hex } from '../../src/shared/crypto.ts';
 import { buildWorkOrderContract, dataExtraction, signInAll } from './workorder-fixtures.ts';
 
@@ -97,6 +97,23 @@ test('data work order: raised by an engineer, refused until the agency lead sign
   assert.equal(asLead.approval.status, 'pending');
   assert.deepEqual(asLead.approval.waitingOnRoles.map((w: { role: string }) => w.role), ['agencyProjectLead']);
 
+  // signing off data work needs a fresh re-authentication: without it, refused and nothing changes
+  const beforeSign = await detail(cookies.lead, id);
+  r = await command(cookies.lead, id, version, { type: 'approve', comment: '同意，限政务外网内实施' });
+  assert.equal(r.statusCode, 403);
+  assert.equal(r.json().error.code, 'REAUTH_REQUIRED');
+  assert.match(r.json().error.message, /需要再次验证身份/);
+  const notSigned = await detail(cookies.lead, id);
+  assert.equal(notSigned.workOrder.state, 'pendingApproval');
+  assert.equal(notSigned.workOrder.version, version);
+  assert.equal(notSigned.events.length, beforeSign.events.length);
+  assert.deepEqual(notSigned.approval.decisions, []);
+  assert.deepEqual(notSigned.accessGrants, []);
+  assert.equal(
+    (await testDb().selectFrom('audit_log').select('id').where('entity_id', '=', id).where('action', '=', 'workOrder.approve').execute()).length,
+    0,
+  );
+  await reauthAs(app, cookies.lead, people.lead);
   r = await command(cookies.lead, id, version, { type: 'approve', comment: '同意，限政务外网内实施' });
   assert.equal(r.statusCode, 200, r.body);
   assert.equal(r.json().state, 'approved');
@@ -172,6 +189,7 @@ test('an agency lead who raises a data work order cannot approve it; a second le
   assert.equal(r.json().error.code, 'SELF_APPROVAL_FORBIDDEN');
   assert.match(r.json().error.message, /不能审批自己提交的申请/);
   assert.equal((await detail(cookies.lead, id)).workOrder.state, 'pendingApproval');
+  await reauthAs(app, cookies.lead2, people.lead2);
   r = await command(cookies.lead2, id, 2, { type: 'approve' });
   assert.equal(r.statusCode, 200, r.body);
 });

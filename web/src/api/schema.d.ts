@@ -93,6 +93,11 @@ export interface paths {
                                 contractName: string;
                                 /** @enum {string} */
                                 role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                /** @description 该授权限定的区、街道；null 为整个合同 */
+                                scope: {
+                                    district: string;
+                                    street: string | null;
+                                } | null;
                             }[];
                             /** @enum {string} */
                             stage: "complete";
@@ -202,6 +207,11 @@ export interface paths {
                                 contractName: string;
                                 /** @enum {string} */
                                 role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                /** @description 该授权限定的区、街道；null 为整个合同 */
+                                scope: {
+                                    district: string;
+                                    street: string | null;
+                                } | null;
                             }[];
                             /** @enum {string} */
                             stage: "complete";
@@ -358,6 +368,11 @@ export interface paths {
                                 contractName: string;
                                 /** @enum {string} */
                                 role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                /** @description 该授权限定的区、街道；null 为整个合同 */
+                                scope: {
+                                    district: string;
+                                    street: string | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -861,6 +876,11 @@ export interface paths {
                                     contractName: string;
                                     /** @enum {string} */
                                     role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                    /** @description 该授权限定的区、街道；null 为整个合同 */
+                                    scope: {
+                                        district: string;
+                                        street: string | null;
+                                    } | null;
                                 }[];
                                 /** @enum {string} */
                                 stage: "complete";
@@ -3753,9 +3773,14 @@ export interface paths {
                             description: string;
                             systemKey: string;
                             systemName: string;
+                            siteKey: string | null;
                             site: string | null;
                             /** @enum {string|null} */
                             siteZone: "urban" | "suburban" | null;
+                            /** @description 所属区（县） */
+                            district: string | null;
+                            /** @description 所属街道（乡镇） */
+                            street: string | null;
                             channel: string;
                             reporterName: string;
                             reporterOrg: string | null;
@@ -3836,10 +3861,12 @@ export interface paths {
                         /** @default  */
                         description?: string;
                         systemKey: string;
-                        /** @description 网点、设备或地点 */
+                        /** @description 合同地点清单中的地点标识（决定所属区、街道） */
+                        siteKey?: string;
+                        /** @description 网点、设备或地点（不在地点清单中时填写文字） */
                         site?: string;
                         /**
-                         * @description 城区 / 郊区
+                         * @description 城区 / 郊区（不填则取地点清单中的设置）
                          * @enum {string}
                          */
                         siteZone?: "urban" | "suburban";
@@ -4070,9 +4097,14 @@ export interface paths {
                                 description: string;
                                 systemKey: string;
                                 systemName: string;
+                                siteKey: string | null;
                                 site: string | null;
                                 /** @enum {string|null} */
                                 siteZone: "urban" | "suburban" | null;
+                                /** @description 所属区（县） */
+                                district: string | null;
+                                /** @description 所属街道（乡镇） */
+                                street: string | null;
                                 channel: string;
                                 reporterName: string;
                                 reporterOrg: string | null;
@@ -5254,6 +5286,12 @@ export interface paths {
                                 subtypeName: string;
                                 systemKey: string | null;
                                 systemName: string | null;
+                                siteKey: string | null;
+                                site: string | null;
+                                /** @description 所属区（县） */
+                                district: string | null;
+                                /** @description 所属街道（乡镇） */
+                                street: string | null;
                                 title: string;
                                 description: string;
                                 /** @enum {string} */
@@ -5396,6 +5434,10 @@ export interface paths {
                         description?: string;
                         /** @description 涉及的系统（合同中的系统标识） */
                         systemKey?: string;
+                        /** @description 涉及的地点（合同地点清单中的标识，决定所属区、街道） */
+                        siteKey?: string;
+                        /** @description 涉及的地点（不在地点清单中时填写文字） */
+                        site?: string;
                         /**
                          * Format: uuid
                          * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
@@ -5445,6 +5487,10 @@ export interface paths {
                         description?: string;
                         /** @description 涉及的系统（合同中的系统标识） */
                         systemKey?: string;
+                        /** @description 涉及的地点（合同地点清单中的标识，决定所属区、街道） */
+                        siteKey?: string;
+                        /** @description 涉及的地点（不在地点清单中时填写文字） */
+                        site?: string;
                         /**
                          * Format: uuid
                          * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
@@ -5508,6 +5554,29 @@ export interface paths {
                             environment?: string;
                             /** @description 结果交付方式，如 加密压缩包当面交付 */
                             deliveryMethod?: string;
+                            /** @description 申请明文导出（仅「数据提取」）：批准后，执行人可在实施窗口内下载一次含原始个人信息、带水印的 Excel */
+                            exportScope?: {
+                                /**
+                                 * @description 导出的记录：故障单
+                                 * @enum {string}
+                                 */
+                                records: "incidents";
+                                /**
+                                 * Format: date-time
+                                 * @description 首次报告时间自（含）
+                                 */
+                                reportedFrom: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 首次报告时间至（不含）
+                                 */
+                                reportedTo: string;
+                                /**
+                                 * @description 限定的系统（合同中的系统标识）；空表示合同内全部系统
+                                 * @default []
+                                 */
+                                systemKeys?: string[];
+                            };
                         };
                     } | {
                         /** @enum {string} */
@@ -5519,6 +5588,10 @@ export interface paths {
                         description?: string;
                         /** @description 涉及的系统（合同中的系统标识） */
                         systemKey?: string;
+                        /** @description 涉及的地点（合同地点清单中的标识，决定所属区、街道） */
+                        siteKey?: string;
+                        /** @description 涉及的地点（不在地点清单中时填写文字） */
+                        site?: string;
                         /**
                          * Format: uuid
                          * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
@@ -5614,6 +5687,10 @@ export interface paths {
                         description?: string;
                         /** @description 涉及的系统（合同中的系统标识） */
                         systemKey?: string;
+                        /** @description 涉及的地点（合同地点清单中的标识，决定所属区、街道） */
+                        siteKey?: string;
+                        /** @description 涉及的地点（不在地点清单中时填写文字） */
+                        site?: string;
                         /**
                          * Format: uuid
                          * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
@@ -5680,6 +5757,10 @@ export interface paths {
                         description?: string;
                         /** @description 涉及的系统（合同中的系统标识） */
                         systemKey?: string;
+                        /** @description 涉及的地点（合同地点清单中的标识，决定所属区、街道） */
+                        siteKey?: string;
+                        /** @description 涉及的地点（不在地点清单中时填写文字） */
+                        site?: string;
                         /**
                          * Format: uuid
                          * @description 需求提出人（本合同成员，确认结果的人）；缺省为登记人
@@ -5990,6 +6071,12 @@ export interface paths {
                                 subtypeName: string;
                                 systemKey: string | null;
                                 systemName: string | null;
+                                siteKey: string | null;
+                                site: string | null;
+                                /** @description 所属区（县） */
+                                district: string | null;
+                                /** @description 所属街道（乡镇） */
+                                street: string | null;
                                 title: string;
                                 description: string;
                                 /** @enum {string} */
@@ -6444,7 +6531,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 对工单执行操作（提交、审批、退回、执行、交付、确认、开始、完成、上线、发布、撤下、取消、关联、备注…）；须带上版本号 */
+        /** 对工单执行操作（提交、审批、退回、执行、交付、确认、开始、完成、上线、发布、撤下、取消、关联、备注…）；须带上版本号。审批数据处理工单须在 5 分钟内再次验证身份（REAUTH_REQUIRED） */
         post: {
             parameters: {
                 query?: never;
@@ -6671,6 +6758,42 @@ export interface paths {
                             };
                         };
                     };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/work-orders/{workOrderId}/unmasked-export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 明文导出（Excel，含个人信息原文，带水印）：仅限经甲方批准、写明导出范围的数据提取工单的执行人，在实施窗口内导出一次；需再次验证身份；作为本工单的执行记录并审计 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workOrderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };

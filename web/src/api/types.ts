@@ -158,3 +158,8 @@ export type WorkOrderRules = Ok<'/api/contracts/{contractId}/work-order-rules', 
 export type WorkOrderKindRules = WorkOrderRules['kinds'][number];
 /** A row of the approvals inbox (`GET /api/approvals/inbox`). */
 export type ApprovalInboxItem = Ok<'/api/approvals/inbox', 'get'>[number];
+
+/** The contract's sites inside the caller's district/street scope (`GET /api/contracts/{contractId}/sites`). */
+export type ScopedSites = Ok<'/api/contracts/{contractId}/sites', 'get'>;
+/** One site of the contract. */
+export type ContractSite = ScopedSites['sites'][number];

@@ -27,9 +27,9 @@ export function canReadAudit(me: Me): boolean {
   return me.isPlatformAdmin || me.memberships.some((m) => AUDIT_READER_ROLES.includes(m.role));
 }
 
-/** Whether the user may verify the audit chain (auditors and platform admins). */
+/** Whether the user may verify the audit chain (auditors not limited to a district, and platform admins). */
 export function canVerifyAudit(me: Me): boolean {
-  return me.isPlatformAdmin || me.memberships.some((m) => m.role === 'auditor');
+  return me.isPlatformAdmin || me.memberships.some((m) => m.role === 'auditor' && m.scope === null);
 }
 
 /** One entry per contract among the memberships, in first-seen order. */

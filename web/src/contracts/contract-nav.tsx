@@ -15,8 +15,9 @@ export type ContractSection = 'contract' | 'incidents' | 'workOrders' | 'staff' 
 export function ContractNav({ contractId, active, code, name }: { contractId: string; active: ContractSection; code?: string; name?: string }) {
   const t = useT();
   const me = useMe();
-  const myRoles = me.memberships.filter((m) => m.contractId === contractId).map((m) => m.role);
-  const may = (allowed: readonly string[]) => me.isPlatformAdmin || myRoles.some((r) => allowed.includes(r));
+  const mine = me.memberships.filter((m) => m.contractId === contractId);
+  // the roster and the permission review are contract-wide: hidden from users limited to a district or street
+  const may = (allowed: readonly string[]) => me.isPlatformAdmin || mine.some((m) => allowed.includes(m.role) && m.scope === null);
   return (
     <nav className="contract-nav" aria-label={t('cnav.label')}>
       {code && (

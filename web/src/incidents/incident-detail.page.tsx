@@ -8,6 +8,7 @@ import { Link, useParams } from 'react-router-dom';
 import { Alert, App, Button, Card, Dropdown, Rate, Space, Tag, Tooltip } from 'antd';
 import { ArrowLeftOutlined, DownOutlined, ExclamationCircleFilled, ReloadOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { api, ApiError, unwrap } from '../api/client';
+import { siteArea } from '../contracts/site-field';
 import type { Attachment, ContractDetail, ContractMember, IncidentCommandType, IncidentDetail, ReportUpNotice } from '../api/types';
 import { useMe } from '../auth/session';
 import { isMessageKey, useT } from '../i18n/i18n';
@@ -152,6 +153,7 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
           <Fact label={t('det.site')}>
             {inc.site ?? <span className="muted">{t('common.dash')}</span>}
             {inc.siteZone && <Tag className="zone-tag">{t(`cond.${inc.siteZone}`)}</Tag>}
+            {siteArea(inc) && <div className="muted small">{siteArea(inc)}</div>}
           </Fact>
           <Fact label={t('det.reporter')}>
             <div>

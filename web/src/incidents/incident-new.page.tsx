@@ -21,6 +21,7 @@ import { formatTargetDeadline } from '../contracts/contract-format';
 import { ContractNav } from '../contracts/contract-nav';
 import { canReport, CHANNELS, rankClass } from './incident-rules';
 import { useContract } from '../contracts/use-contract';
+import { SiteField } from '../contracts/site-field';
 
 type BoolMetric = 'wholeSystemDown' | 'businessSeriouslyAffected' | 'dataCompromised' | 'businessPeak' | 'partialFunctionDown';
 type NumberMetric = 'usersAffectedShare' | 'outageMinutes';
@@ -226,7 +227,7 @@ function IncidentForm({ contract }: { contract: ContractDetail }) {
               <TreeSelect treeData={tree} showSearch treeNodeFilterProp="title" treeDefaultExpandAll placeholder={t('new.systemPlaceholder')} popupMatchSelectWidth={420} />
             </Form.Item>
             <Form.Item name="site" label={t('new.site')} rules={[{ max: 200 }]}>
-              <Input maxLength={200} placeholder={t('new.sitePlaceholder')} />
+              <SiteField contractId={contract.id} onPick={(site) => site.zone && form.setFieldValue('siteZone', site.zone)} />
             </Form.Item>
             <Form.Item name="siteZone" label={t('new.siteZone')} extra={usesZone ? t('new.siteZoneHelp') : undefined}>
               <Radio.Group

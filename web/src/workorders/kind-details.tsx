@@ -99,6 +99,16 @@ export function KindDetailsCard({ order, systems, mayReveal }: { order: WorkOrde
         { key: 'environment', label: t('wo.f.environment'), children: <Text value={k.d.environment} /> },
         { key: 'delivery', label: t('wo.f.deliveryMethod'), span: 2, children: <Text value={k.d.deliveryMethod} /> },
       ];
+      if (k.d.exportScope) {
+        const x = k.d.exportScope;
+        const names = x.systemKeys.length === 0 ? t('wo.f.exportAllSystems') : x.systemKeys.map((s) => systems.get(s)?.name ?? s).join('、');
+        items.push({
+          key: 'exportScope',
+          label: t('wo.f.exportScope'),
+          span: 2,
+          children: <span className="wo-export-scope">{t('wo.f.exportScopeText', { from: formatDateTimeShort(x.reportedFrom), to: formatDateTimeShort(x.reportedTo), systems: names })}</span>,
+        });
+      }
       break;
     case 'change':
       items = [

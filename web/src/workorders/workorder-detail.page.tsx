@@ -6,15 +6,17 @@
  * the SLA deadlines with countdowns, attachments and evidence, links, data
  * access grants and the timeline. The printable form downloads as PDF.
  */
+import { siteArea } from '../contracts/site-field';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { Alert, App, Button, Card, Dropdown, Space, Tag, Tooltip } from 'antd';
-import { ArrowLeftOutlined, DownOutlined, EditOutlined, PrinterOutlined, ReloadOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, DownOutlined, EditOutlined, FileExcelOutlined, PrinterOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api, ApiError, errorMessage, unwrap } from '../api/client';
 import { downloadFile } from '../api/download';
 import { apiUrl } from '../api/urls';
 import type { Attachment, ContractDetail, ContractMember, WorkOrderCommandType, WorkOrderDetail } from '../api/types';
 import { useT } from '../i18n/i18n';
+import { useMe } from '../auth/session';
 import { formatDateTime } from '../shared/datetime';
 import { useQuery } from '../shared/use-query';
 import { EmptyState, LoadError, Loading } from '../shared/page-state';
@@ -86,6 +88,8 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
   const location = useLocation();
   const [command, setCommand] = useState<WorkOrderCommandType | null>(null);
   const [printing, setPrinting] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  const me = useMe();
   const [submitError, setSubmitError] = useState<string | null>(() => submitErrorOf(location.state));
   const { detail, contract, attachments, members } = data;
   const wo = detail.workOrder;
@@ -97,6 +101,8 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
   const offer = commandsToOffer(detail.availableCommands);
   const mayUpload = detail.myRoles.some((r) => r !== 'auditor' && r !== 'readOnly');
   const mayReveal = detail.myRoles.some((r) => PII_REVEALERS.includes(r));
+  // the one unmasked export: an approved extraction that names an export scope, for its executor (the server checks the window and asks for re-authentication)
+  const mayExportUnmasked = wo.kind === 'dataWorkOrder' && wo.subtype === 'extraction' && wo.state === 'approved' && wo.assignee?.id === me.id && typeof wo.details['exportScope'] === 'object';
   const gated = wo.kind === 'dataWorkOrder' && (wo.state === 'draft' || wo.state === 'returned' || wo.state === 'pendingApproval');
 
   const done = (msg: string) => {
@@ -114,6 +120,19 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
       message.error(errorMessage(e));
     } finally {
       setPrinting(false);
+    }
+  };
+
+  const exportUnmasked = async () => {
+    setExporting(true);
+    try {
+      await downloadFile(apiUrl('/api/work-orders/{workOrderId}/unmasked-export', 'post', { workOrderId: wo.id }), t('wo.unmaskedExportFileName', { number: wo.number }), 'POST');
+      message.success(t('wo.unmaskedExportDone'));
+      reload();
+    } catch (e) {
+      message.error(errorMessage(e));
+    } finally {
+      setExporting(false);
     }
   };
 
@@ -155,6 +174,13 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
                 </Button>
               </Dropdown>
             )}
+            {mayExportUnmasked && (
+              <Tooltip title={t('wo.unmaskedExportHelp')}>
+                <Button icon={<FileExcelOutlined />} onClick={() => void exportUnmasked()} loading={exporting} className="wo-unmasked-export-button">
+                  {t('wo.unmaskedExport')}
+                </Button>
+              </Tooltip>
+            )}
             <Tooltip title={t('wo.printHelp')}>
               <Button icon={<PrinterOutlined />} onClick={() => void print()} loading={printing} className="wo-print-button">
                 {t('wo.print')}
@@ -167,6 +193,12 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
         </div>
         <div className="incident-facts">
           <Fact label={t('wo.fact.system')}>{wo.systemName ?? <span className="muted">{t('common.dash')}</span>}</Fact>
+          {wo.site && (
+            <Fact label={t('site.field')}>
+              {wo.site}
+              {siteArea(wo) && <div className="muted small">{siteArea(wo)}</div>}
+            </Fact>
+          )}
           <Fact label={t('wo.fact.requester')}>
             <div>
               {wo.requesterName ?? wo.requester.name}

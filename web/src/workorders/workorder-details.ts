@@ -63,6 +63,23 @@ export interface DataWorkOrderDetails {
   rowEstimate: number | null;
   environment: string | null;
   deliveryMethod: string | null;
+  /** The unmasked export asked for (an extraction only), or null. */
+  exportScope: UnmaskedExportScope | null;
+}
+
+/** The records an unmasked export asks for. */
+export interface UnmaskedExportScope {
+  reportedFrom: string;
+  reportedTo: string;
+  systemKeys: string[];
+}
+
+function exportScopeOf(d: Rec): UnmaskedExportScope | null {
+  const v = d['exportScope'];
+  if (!isRec(v)) return null;
+  const from = str(v, 'reportedFrom');
+  const to = str(v, 'reportedTo');
+  return from && to ? { reportedFrom: from, reportedTo: to, systemKeys: strs(v, 'systemKeys') } : null;
 }
 
 /** The request of a change. */
@@ -121,6 +138,7 @@ export function readDetails(kind: WorkOrderKind, d: Rec): KindDetails {
           rowEstimate: num(d, 'rowEstimate'),
           environment: str(d, 'environment'),
           deliveryMethod: str(d, 'deliveryMethod'),
+          exportScope: exportScopeOf(d),
         },
       };
     case 'change':

@@ -7,6 +7,7 @@
  * its refusal is shown as it words it). The approval flow and the SLA level
  * that will apply are shown beside the form, from the contract's rules.
  */
+import { SiteField } from '../contracts/site-field';
 import { useMemo, useRef, useState, type MutableRefObject } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { Alert, App, Button, Card, Checkbox, DatePicker, Form, Input, InputNumber, Radio, Select, Space, Tag, TreeSelect } from 'antd';
@@ -35,6 +36,7 @@ interface FormValues {
   title?: string;
   description?: string;
   systemKey?: string;
+  site?: string;
   requesterName?: string;
   requesterUserId?: string;
   requestedAt?: Dayjs | null;
@@ -159,6 +161,7 @@ function newBody(kind: WorkOrderKind, v: FormValues): NewWorkOrder | null {
     title: v.title?.trim() ?? '',
     description: v.description?.trim() ?? '',
     ...(v.systemKey ? { systemKey: v.systemKey } : {}),
+    ...(opt(v.site) ? { site: opt(v.site) } : {}),
     ...(v.requesterUserId ? { requesterUserId: v.requesterUserId } : {}),
     ...(opt(v.requesterName) ? { requesterName: opt(v.requesterName) } : {}),
     ...(v.requestedAt ? { requestedAt: iso(v.requestedAt) } : {}),
@@ -483,6 +486,11 @@ function WorkOrderForm({ kind, data, existing }: { kind: WorkOrderKind; data: Fo
                 <div />
               )}
             </div>
+            {!existing && (
+              <Form.Item name="site" label={t('site.field')} rules={[{ max: 200 }]}>
+                <SiteField contractId={contract.id} />
+              </Form.Item>
+            )}
             <Form.Item name="title" label={t('wo.form.title')} rules={[{ required: true, whitespace: true, message: t('wo.form.titleRequired') }, { min: 2, message: t('wo.form.titleMin') }, { max: 200 }]}>
               <Input maxLength={200} showCount placeholder={t(`wo.form.titlePlaceholder.${kind}`)} />
             </Form.Item>

@@ -1,0 +1,31 @@
+/**
+ * The in-process app of a test file: built before its tests, closed (with
+ * the test database pool) after them.
+ */
+import { after, before } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { closeTestDb, testDb } from './db.ts';
+import { buildTestApp } from './factories.ts';
+
+/**
+ * Register the file's app; returns a stand-in that forwards to it once built,
+ * so a file can say `const app = useTestApp()` at top level and `app.inject(…)`
+ * in its tests.
+ */
+export function useTestApp(): FastifyInstance {
+  let app: FastifyInstance | undefined;
+  before(async () => {
+    app = await buildTestApp(testDb());
+  });
+  after(async () => {
+    await app?.close();
+    await closeTestDb();
+  });
+  return new Proxy({} as FastifyInstance, {
+    get(_target, prop) {
+      if (!app) throw new Error('the test app is used before it was built');
+      const value: unknown = Reflect.get(app, prop, app);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(app) : value;
+    },
+  });
+}
