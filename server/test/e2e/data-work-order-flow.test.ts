@@ -17,6 +17,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import ExcelJS from 'exceljs';
 import { SYSTEM_ACTOR } from '../../src/audit/audit.service.ts';
 import { enrolTotpDirectly } from '../../src/auth/two-factor.service.ts';
 import { totpCode } from '../../src/auth/totp.ts';
@@ -249,4 +250,80 @@ test('a data extraction is raised, signed by the agency, executed with evidence,
   await screenshot(engineer, 'wo-data-07-late-response');
 
   for (const p of [engineer, lead, office, auditor]) await p.context().close();
+});
+
+test('an unmasked export is requested on the form, approved after re-authentication, and downloaded once by the executor with a watermark', { timeout: 120_000 }, async () => {
+  // a fault whose description holds a citizen's ID number: the platform shows it masked
+  const citizenId = '11010519491231002X';
+  const office = await newPage(browser);
+  await signIn(office, env.baseUrl, people.office);
+  const incident = await office.request.post(`${env.baseUrl}/api/contracts/${contract.id}/incidents`, {
+    data: { title: '补贴发放查询失败', description: `群众（身份证 ${citizenId}）反映补贴到账查询失败`, systemKey: 'S1', channel: 'phone', reporterName: '街道民政科', reportedAt: new Date().toISOString(), levelKey: 'P1' },
+  });
+  assert.equal(incident.status(), 201, await incident.text());
+
+  // 1. The engineer asks for the one unmasked export of today's faults on the extraction form.
+  const engineer = await newPage(browser);
+  await signIn(engineer, env.baseUrl, people.engineer);
+  await engineer.goto(`${env.baseUrl}/contracts/${contract.id}/work-orders/new?kind=dataWorkOrder`);
+  await engineer.waitForSelector('.wo-form-dataWorkOrder');
+  await pickOption(engineer, '#subtype', '数据提取');
+  await engineer.locator('#systemKey').click();
+  await engineer.locator(`.ant-select-tree-node-content-wrapper[title="${WELFARE}"]`).click();
+  await pickTime(engineer, '#requestedAt', beijingAt(-5));
+  await engineer.fill('#title', '导出今日补贴类故障的报告人明细');
+  await pickOption(engineer, '#requesterUserId', '刘敏');
+  await pickOption(engineer, '#assigneeUserId', '孙建华');
+  await pickTime(engineer, '#windowStart', beijingAt(-1));
+  await pickTime(engineer, '#windowEnd', beijingAt(120));
+  await engineer.fill('#purpose', '逐一回访今日报告补贴查询故障的群众。');
+  await engineer.fill('#legalBasis', '市社会福利管理处回访工作安排。');
+  await engineer.fill('#tables_0_name', 'INCIDENTS');
+  await engineer.fill('#rowEstimate', '10');
+  await engineer.locator('.wo-export-scope-edit label', { hasText: '申请明文导出故障单' }).click();
+  const today = beijingAt(0).slice(0, 10);
+  await engineer.locator('#exportDays').click();
+  await engineer.locator('#exportDays').fill(today);
+  await engineer.keyboard.press('Enter');
+  await engineer.locator('.wo-export-scope-edit .ant-picker-input input').nth(1).fill(today);
+  await engineer.keyboard.press('Enter');
+  await tidy(engineer);
+  await screenshot(engineer, 'wo-export-01-form');
+  await engineer.click('.wo-submit-button');
+  await engineer.waitForURL(/\/work-orders\/[0-9a-f-]{36}$/);
+  await stateIs(engineer, '待审批');
+  const orderId = engineer.url().split('/').pop() ?? '';
+  await engineer.locator('.wo-export-scope', { hasText: today }).waitFor();
+  const stored = (await (await engineer.request.get(`${env.baseUrl}/api/work-orders/${orderId}`)).json()) as { workOrder: { version: number; details: { exportScope?: { reportedFrom: string; reportedTo: string } } } };
+  const scope = stored.workOrder.details.exportScope;
+  assert.ok(scope, 'the export scope was saved with the order');
+  assert.equal(new Date(scope.reportedTo).getTime() - new Date(scope.reportedFrom).getTime(), 24 * 3_600_000, 'one whole day in Beijing time');
+
+  // 2. Before approval there is no export button; the agency lead approves (with her password).
+  assert.equal(await engineer.locator('.wo-unmasked-export-button').count(), 0);
+  const lead = await newPage(browser);
+  await signIn(lead, env.baseUrl, people.lead);
+  await lead.request.post(`${env.baseUrl}/api/auth/reauth`, { data: { password: people.lead.password } });
+  const approved = await lead.request.post(`${env.baseUrl}/api/work-orders/${orderId}/commands`, { data: { version: stored.workOrder.version, command: { type: 'approve', comment: '同意，仅用于回访。' } } });
+  assert.equal(approved.status(), 200, await approved.text());
+
+  // 3. The engineer downloads the export once, after confirming his password.
+  await engineer.reload();
+  await stateIs(engineer, '已批准');
+  await engineer.locator('.wo-unmasked-export-button').click();
+  await engineer.waitForSelector('.reauth-modal #reauth-password');
+  await engineer.fill('#reauth-password', people.engineer.password);
+  const [download] = await Promise.all([engineer.waitForEvent('download'), engineer.locator('.reauth-modal .ant-btn-primary').click()]);
+  const file = readFileSync((await download.path()) ?? '');
+  assert.equal(file.subarray(0, 2).toString('latin1'), 'PK', 'an Excel (zip) file');
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(file as unknown as ArrayBuffer);
+  const text = book.worksheets.flatMap((s) => s.getSheetValues().flat().map(String)).join('\n');
+  assert.ok(text.includes(citizenId), 'the original ID number, not the masked one');
+  assert.match(text, /孙建华/, 'watermarked with the person who exported');
+  await stateIs(engineer, '已执行');
+  assert.equal(await engineer.locator('.wo-unmasked-export-button').count(), 0, 'once only');
+  await tidy(engineer);
+  await screenshot(engineer, 'wo-export-02-executed');
+  for (const p of [engineer, lead, office]) await p.context().close();
 });

@@ -50,6 +50,10 @@ interface FormValues {
   // data work order
   purpose?: string;
   legalBasis?: string;
+  /** 数据提取: ask for the one unmasked, watermarked export of incidents reported in a period. */
+  exportUnmasked?: boolean;
+  exportDays?: [Dayjs, Dayjs] | null;
+  exportSystems?: string[];
   tables?: { name?: string; fields?: string[] }[];
   personalDataCategories?: PdCategory[];
   rowEstimate?: number | null;
@@ -91,6 +95,16 @@ function iso(d: Dayjs | null | undefined): string | undefined {
   return d ? beijingWallClockToIso(d) : undefined;
 }
 
+/** Whole days in Beijing time: from the first day's start to the end of the last day. */
+function exportScopeOf([first, last]: [Dayjs, Dayjs], systemKeys: string[]) {
+  return {
+    records: 'incidents' as const,
+    reportedFrom: beijingWallClockToIso(first.startOf('day')),
+    reportedTo: beijingWallClockToIso(last.add(1, 'day').startOf('day')),
+    systemKeys,
+  };
+}
+
 function isPd(v: unknown): v is PdCategory {
   return PERSONAL_DATA_CATEGORIES.some((c) => c === v);
 }
@@ -112,6 +126,7 @@ function detailsOf(kind: WorkOrderKind, v: FormValues) {
           ...(typeof v.rowEstimate === 'number' ? { rowEstimate: v.rowEstimate } : {}),
           ...strOpt('environment', v.dataEnvironment),
           ...strOpt('deliveryMethod', v.deliveryMethod),
+          ...(v.exportUnmasked && v.exportDays ? { exportScope: exportScopeOf(v.exportDays, v.exportSystems ?? []) } : {}),
         },
       } as const;
     case 'change':
@@ -249,6 +264,9 @@ function valuesOf(detail: WorkOrderDetail): FormValues {
         rowEstimate: k.d.rowEstimate,
         dataEnvironment: k.d.environment ?? undefined,
         deliveryMethod: k.d.deliveryMethod ?? undefined,
+        exportUnmasked: k.d.exportScope !== null,
+        exportDays: k.d.exportScope ? [isoToBeijingWallClock(k.d.exportScope.reportedFrom), isoToBeijingWallClock(k.d.exportScope.reportedTo).subtract(1, 'day')] : null,
+        exportSystems: k.d.exportScope?.systemKeys ?? [],
       };
     case 'change':
       return {
@@ -540,7 +558,7 @@ function WorkOrderForm({ kind, data, existing }: { kind: WorkOrderKind; data: Fo
           </Card>
 
           <Card className="section-card form-section" title={t('wo.form.sectionKind', { kind: kindLabel })}>
-            <KindFields kind={kind} need={need} tree={tree} />
+            <KindFields kind={kind} subtype={subtype} need={need} tree={tree} />
           </Card>
 
           {error && <Alert className="submit-error" type="error" showIcon title={t('wo.form.failed')} description={error} />}
@@ -598,7 +616,17 @@ function WorkOrderForm({ kind, data, existing }: { kind: WorkOrderKind; data: Fo
 }
 
 /** The particulars of the kind. */
-function KindFields({ kind, need, tree }: { kind: WorkOrderKind; need: (msg: string, isEmpty?: (v: unknown) => boolean) => Rule; tree: ReturnType<typeof systemTree> }) {
+function KindFields({
+  kind,
+  subtype,
+  need,
+  tree,
+}: {
+  kind: WorkOrderKind;
+  subtype: string | undefined;
+  need: (msg: string, isEmpty?: (v: unknown) => boolean) => Rule;
+  tree: ReturnType<typeof systemTree>;
+}) {
   const t = useT();
   switch (kind) {
     case 'serviceRequest':
@@ -665,6 +693,7 @@ function KindFields({ kind, need, tree }: { kind: WorkOrderKind; need: (msg: str
               <Input maxLength={200} placeholder={t('wo.form.deliveryPlaceholder')} />
             </Form.Item>
           </div>
+          {subtype === 'extraction' && <ExportScopeFields need={need} tree={tree} />}
         </>
       );
     case 'change':
@@ -772,4 +801,28 @@ function KindFields({ kind, need, tree }: { kind: WorkOrderKind; need: (msg: str
         </>
       );
   }
+}
+
+/** 申请明文导出: the period (whole days) and systems of the incidents the executor may export once, unmasked. */
+function ExportScopeFields({ need, tree }: { need: (msg: string, isEmpty?: (v: unknown) => boolean) => Rule; tree: ReturnType<typeof systemTree> }) {
+  const t = useT();
+  const form = Form.useFormInstance<FormValues>();
+  const wanted = Form.useWatch('exportUnmasked', form);
+  return (
+    <div className="wo-export-scope-edit">
+      <Form.Item name="exportUnmasked" valuePropName="checked" extra={t('wo.form.exportUnmaskedHelp')}>
+        <Checkbox>{t('wo.form.exportUnmasked')}</Checkbox>
+      </Form.Item>
+      {wanted && (
+        <div className="form-grid-2">
+          <Form.Item name="exportDays" label={t('wo.form.exportDays')} required rules={[need(t('wo.form.exportDaysRequired'))]}>
+            <DatePicker.RangePicker className="full-width" />
+          </Form.Item>
+          <Form.Item name="exportSystems" label={t('wo.form.exportSystems')} extra={t('wo.form.exportSystemsHelp')}>
+            <TreeSelect treeData={tree} multiple allowClear showSearch treeNodeFilterProp="title" treeDefaultExpandAll popupMatchSelectWidth={420} />
+          </Form.Item>
+        </div>
+      )}
+    </div>
+  );
 }
