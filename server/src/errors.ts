@@ -98,6 +98,8 @@ export const ERROR_CODES = {
   STAFF_NOT_FOUND: 404,
   /** The roster entry's status does not allow this action (e.g. accepting someone who left). */
   STAFF_TRANSITION_FORBIDDEN: 409,
+  /** Separation of duties (三权分立): the role cannot be held together with one the user already holds (auditor and system administrator). */
+  ROLE_CONFLICT: 409,
   /** The district/street scope is not allowed for this role or is not one of the contract's sites. */
   SCOPE_INVALID: 400,
   /** The grant list changed since it was loaded for review; reload and review again. */

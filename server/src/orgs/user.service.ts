@@ -5,7 +5,7 @@ import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
 import { assertPasswordPolicy, hashPassword } from '../auth/password.ts';
-import { isRole, type Role } from '../auth/roles.ts';
+import { isRole, ROLES, type Role } from '../auth/roles.ts';
 import { requireContractRoles } from '../contracts/contract-access.ts';
 import { MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
@@ -99,6 +99,7 @@ export async function grantRole(
     const scope = input.scope ? await validateGrantScope(trx, input.contractId, role, input.scope) : null;
     if (ctx) await assertWithinGrantorScope(trx, ctx, input.contractId, scope);
     await assertGrantCleared(trx, input.contractId, input.userId, role);
+    await assertSeparateDuties(trx, input.contractId, input.userId, role);
     const existing = await trx
       .selectFrom('memberships')
       .select('id')
@@ -123,6 +124,26 @@ export async function grantRole(
     );
     return row;
   });
+}
+
+/** Roles one person may not hold together in a contract (三权分立: who administers does not audit). */
+const EXCLUSIVE_ROLES: readonly (readonly [Role, Role])[] = [['auditor', 'agencyAdmin']];
+
+/** Refuse a grant that would give one person two roles that must stay apart (ROLE_CONFLICT). */
+async function assertSeparateDuties(trx: Trx, contractId: string, userId: string, role: Role): Promise<void> {
+  const excluded = EXCLUSIVE_ROLES.flatMap(([a, b]) => (a === role ? [b] : b === role ? [a] : []));
+  if (excluded.length === 0) return;
+  const held = await trx
+    .selectFrom('memberships')
+    .select('role')
+    .where('user_id', '=', userId)
+    .where('contract_id', '=', contractId)
+    .where('revoked_at', 'is', null)
+    .where('role', 'in', excluded)
+    .executeTakeFirst();
+  if (held && isRole(held.role)) {
+    throw new AppError('ROLE_CONFLICT', `该用户已是本合同的「${ROLES[held.role].label}」，按三权分立不能同时担任「${ROLES[role].label}」`);
+  }
 }
 
 /**

@@ -230,3 +230,26 @@ test('the permission review and sites of another contract answer 404', async () 
   const reviews = await mine.db.selectFrom('access_reviews').select('id').where('contract_id', '=', mine.c.id).execute();
   assert.equal(reviews.length, 0);
 });
+
+test('separation of duties (三权分立): the auditor and the system administrator of a contract are never the same person', async () => {
+  const { db, c, adminCookie } = await setup();
+  const u = await buildUser(db);
+  assert.equal((await grant(c.id, adminCookie, { userId: u.id, role: 'auditor' })).statusCode, 201);
+  const conflict = await grant(c.id, adminCookie, { userId: u.id, role: 'agencyAdmin' });
+  assert.equal(conflict.statusCode, 409);
+  assert.equal(conflict.json().error.code, 'ROLE_CONFLICT');
+  assert.match(conflict.json().error.message, /三权分立/);
+  const admins = await db.selectFrom('memberships').select('id').where('user_id', '=', u.id).where('role', '=', 'agencyAdmin').execute();
+  assert.equal(admins.length, 0, 'nothing was granted');
+
+  const admin2 = await buildUser(db);
+  assert.equal((await grant(c.id, adminCookie, { userId: admin2.id, role: 'agencyAdmin' })).statusCode, 201);
+  assert.equal((await grant(c.id, adminCookie, { userId: admin2.id, role: 'auditor' })).json().error.code, 'ROLE_CONFLICT', 'either order');
+  // in another contract the same person may audit
+  const other = await buildContract(db, (doc) => {
+    doc['sites'] = SITES;
+  });
+  const otherAdmin = await buildUser(db, { contractId: other.id, roles: ['agencyAdmin'] });
+  const otherCookie = await signInAs(app, otherAdmin);
+  assert.equal((await grant(other.id, otherCookie, { userId: admin2.id, role: 'auditor' })).statusCode, 201);
+});
