@@ -2,6 +2,7 @@
  * SLA background jobs: the periodic sweep, the full recompute after a
  * calendar correction, and turning a fired signal into notifications.
  */
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { defineJob, type RecurringJob } from '../jobs/job.types.ts';
 import { TARGET_KIND_NAMES, type SlaTargetKind } from './sla-engine.ts';
@@ -33,6 +34,9 @@ export const recomputeAllClocksJob = defineJob({
   },
 });
 
+/** Tables of the ticket kinds that have a place (district/street). */
+const SUBJECT_TABLES: Record<string, 'incidents' | 'work_orders'> = { incident: 'incidents', workOrder: 'work_orders' };
+
 const SIGNAL_ROLES_WARNING = ['vendorProjectManager', 'vendorTeamLead'];
 const SIGNAL_ROLES_BREACH = ['vendorProjectManager', 'vendorTeamLead', 'agencyProjectLead'];
 
@@ -47,13 +51,24 @@ export const slaSignalFiredJob = defineJob({
     const s = await db.selectFrom('sla_signals').selectAll().where('id', '=', payload.signalId as never).executeTakeFirst();
     if (!s) return;
     const roles = s.kind === 'breach' ? SIGNAL_ROLES_BREACH : SIGNAL_ROLES_WARNING;
+    // a grant limited to a district or street hears only of tickets at a place inside it
+    const located = SUBJECT_TABLES[payload.subjectType];
     const users = await db
-      .selectFrom('memberships')
-      .select('user_id')
+      .selectFrom('memberships as m')
+      .select('m.user_id')
       .distinct()
-      .where('contract_id', '=', s.contract_id)
-      .where('revoked_at', 'is', null)
-      .where('role', 'in', roles)
+      .where('m.contract_id', '=', s.contract_id)
+      .where('m.revoked_at', 'is', null)
+      .where('m.role', 'in', roles)
+      .where((eb) =>
+        eb.or([
+          eb('m.scope_district', 'is', null),
+          located
+            ? sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(located)} t WHERE t.id = ${payload.subjectId}::uuid
+                AND t.district = m.scope_district AND (m.scope_street IS NULL OR t.street = m.scope_street))`
+            : sql<boolean>`FALSE`,
+        ]),
+      )
       .execute();
     const kindName = TARGET_KIND_NAMES[s.target_key.split(':')[0] as SlaTargetKind] ?? s.target_key;
     const due = formatLocalDateTime(s.deadline_at);

@@ -14,6 +14,7 @@ import { buildContract, buildUser, reauthAs, signInAs, type Plain } from '../hel
 import { multipart, PNG } from '../helpers/upload.ts';
 import { grantRole } from '../../src/orgs/user.service.ts';
 import type { Role } from '../../src/auth/roles.ts';
+import { slaSignalFiredJob } from '../../src/sla/sla.jobs.ts';
 
 const app = useTestApp();
 
@@ -297,4 +298,25 @@ test('contract: another contract answers 404; contract-wide resources answer 404
   for (const url of [`/api/contracts/${w.c.id}/staff`, `/api/contracts/${w.c.id}/access-review`]) {
     assert.equal((await get(url, wholeAdmin.cookie)).statusCode, 200, url);
   }
+});
+
+test('SLA notices: a breach at a 海淀区 outlet reaches the unscoped project lead, not the one limited to 朝阳区', async () => {
+  const w = await world();
+  const local = await scopedUser(w.c.id, 'agencyProjectLead', { district: '朝阳区' });
+  const whole = await scopedUser(w.c.id, 'agencyProjectLead', null);
+  const fire = async (incidentId: string) => {
+    const clock = await w.db.selectFrom('sla_clocks').select(['id', 'contract_id']).where('subject_type', '=', 'incident').where('subject_id', '=', incidentId).executeTakeFirstOrThrow();
+    const signal = await w.db
+      .insertInto('sla_signals')
+      .values({ clock_id: clock.id, contract_id: clock.contract_id, target_key: 'resolve:0', kind: 'breach', percent: 100, deadline_at: new Date(), fired_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await slaSignalFiredJob.handler({ db: w.db, payload: { signalId: String(signal.id), subjectType: 'incident', subjectId: incidentId }, now: new Date(), attempt: 1 });
+  };
+  await fire(w.hdIncident);
+  await fire(w.cyIncident);
+  const subjects = async (userId: string) =>
+    (await w.db.selectFrom('notifications').select('subject_id').where('user_id', '=', userId).where('kind', '=', 'sla.breach').execute()).map((n) => n.subject_id).sort();
+  assert.deepEqual(await subjects(local.id), [w.cyIncident]);
+  assert.deepEqual(await subjects(whole.id), [w.cyIncident, w.hdIncident].sort());
 });
