@@ -16,12 +16,15 @@ export function siteArea(s: { district: string | null; street: string | null }):
 }
 
 export function SiteField({
+  id,
   contractId,
   value,
   onChange,
   onPick,
   placeholder,
 }: {
+  /** Set by Form.Item so that its label points at the input. */
+  id?: string;
   contractId: string;
   value?: string;
   onChange?: (v: string) => void;
@@ -43,6 +46,7 @@ export function SiteField({
   }));
   return (
     <AutoComplete
+      id={id}
       value={value}
       options={options}
       maxLength={200}
