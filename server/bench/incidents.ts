@@ -12,12 +12,13 @@
  *    board (open incidents by nearest deadline), with EXPLAIN ANALYZE of the
  *    underlying query when a p95 misses 100 ms.
  * 3. SLA sweep (skipped with --quick): first settles the generated clocks
- *    (recomputeOpenClocks at the generation time: stored results, the warnings
- *    and breaches already reached, the incidents' SLA columns; printed, not the
- *    target), then, one hour later, makes 100,000 open clocks due at once and
- *    times one `sweepDueClocks` pass over them (sweep_100k_ms: the worst case,
- *    every open clock recomputed, with the signals of that hour), then the next
- *    minute's pass (sweep_tick_ms: the steady state). See sweepPhase.
+ *    (recomputeOpenClocks at the generation time: stored results and
+ *    schedules, the warnings and breaches already reached, the incidents' SLA
+ *    columns; printed, not the target), then, one hour later, makes 100,000
+ *    open clocks due at once and times one `sweepDueClocks` pass over them
+ *    (sweep_100k_ms: every due clock's schedule replayed, with the signals of
+ *    that hour), then the next minute's pass (sweep_tick_ms: the steady
+ *    state). See sweepPhase.
  *
  * Processes (2 cores): the HTTP server runs in a child process (bench/incidents/
  * server-child.ts) so the load generator never shares its event loop; the
@@ -491,9 +492,10 @@ async function timedPass(d: Db, label: string, scope: 'due' | 'allOpen', at: Dat
   const r = await sweepInChild(at, scope, opts.sweepTimeoutS * 1000);
   const cpu1 = cpuMark();
   const after = await countSignalsAndJobs(d);
-  const still = await sql<{ n: string }>`SELECT count(*)::text AS n FROM sla_clocks WHERE next_deadline_at <= ${at}`.execute(d);
+  const still = await sql<{ n: string }>`
+    SELECT ((SELECT count(*) FROM sla_clock_schedules WHERE next_at <= ${at}) + (SELECT count(*) FROM sla_clocks WHERE next_deadline_at <= ${at} AND NOT scheduled))::text AS n`.execute(d);
   note(
-    `${label}: ${r.clocks} clocks recomputed in ${r.ms.toFixed(0)} ms, ${r.errors} errors, ${after.signals - before.signals} new signals and ${after.jobs - before.jobs} jobs written, ` +
+    `${label}: ${r.clocks} clocks brought up to date in ${r.ms.toFixed(0)} ms, ${r.errors} errors, ${after.signals - before.signals} new signals and ${after.jobs - before.jobs} jobs written, ` +
       `${still.rows[0]?.n ?? '?'} clocks still due; ${(r.ms / Math.max(1, r.clocks)).toFixed(3)} ms per clock`,
   );
   cpuReport(label, cpu0, cpu1);
@@ -508,10 +510,11 @@ async function timedPass(d: Db, label: string, scope: 'due' | 'allOpen', at: Dat
  *    recomputeOpenClocks (the calendar-correction path), which also records
  *    every warning and breach already reached and sets the incidents' SLA columns;
  * 2. sweep_100k_ms, the worst case: one hour later (as after a one-hour outage
- *    of the worker), 100,000 open clocks are all due at once (their next
- *    deadline set in the past) and one sweepDueClocks pass recomputes them all,
- *    storing the results, the signals of the warnings and breaches crossed in
- *    that hour (with their notification jobs) and the incidents' changed columns;
+ *    of the worker), 100,000 open clocks are all due at once (their schedule's
+ *    next instant set in the past) and one sweepDueClocks pass replays them all
+ *    (migration 0015: schedules, not histories), storing the signals of the
+ *    warnings and breaches crossed in that hour (with their notification jobs),
+ *    each clock's next instant and summary, and the incidents' changed columns;
  * 3. sweep_tick_ms, the steady state: the next minute's pass, which finds only
  *    the clocks whose next deadline falls in that minute.
  */
@@ -524,10 +527,10 @@ async function sweepPhase(d: Db, now: Date): Promise<void> {
   const sweepAt = new Date(now.getTime() + 3_600_000);
   const t = performance.now();
   const upd = await sql`
-    UPDATE sla_clocks SET next_deadline_at = ${sweepAt}::timestamptz - interval '1 minute' - random() * interval '2 days'
-    WHERE id IN (SELECT id FROM sla_clocks WHERE is_open AND subject_type = 'incident' ORDER BY id LIMIT ${opts.sweep})`.execute(d);
+    UPDATE sla_clock_schedules SET next_at = ${sweepAt}::timestamptz - interval '1 minute' - random() * interval '2 days'
+    WHERE clock_id IN (SELECT id FROM sla_clocks WHERE is_open AND subject_type = 'incident' ORDER BY id LIMIT ${opts.sweep})`.execute(d);
   const due = Number(upd.numAffectedRows ?? 0);
-  await sql`VACUUM (ANALYZE) sla_clocks, incidents, sla_signals`.execute(d);
+  await sql`VACUUM (ANALYZE) sla_clocks, sla_clock_schedules, incidents, sla_signals`.execute(d);
   note(`made ${due} open clocks due in ${((performance.now() - t) / 1000).toFixed(1)} s; sweeping one hour after the settle with sweepDueClocks(db, now + 1 h)`);
   const r = await timedPass(d, `sweep of ${due} due clocks`, 'due', sweepAt);
   if (due === 100_000) metric('sweep_100k_ms', r.ms, 'ms', 0);

@@ -252,9 +252,11 @@ export async function generateIncidents(db: Db, opts: GenerateOptions): Promise<
         FROM bench_gen`.execute(conn);
       await sql`
         INSERT INTO sla_clocks (id, contract_id, subject_type, subject_id, system_key, conditions, is_open, level_key,
-          next_deadline_at, result, computed_at, calendar_version, contract_version_id)
+          next_deadline_at, result, computed_at, calendar_version, contract_version_id, scheduled)
         SELECT clock_id, contract_id, 'incident', id, system_key, jsonb_build_object('siteZone', site_zone), is_open, level_key,
-          next_deadline, ${resultJson}::jsonb, reported_at + interval '3 minutes', ${calendarVersion}, version_id
+          next_deadline, ${resultJson}::jsonb, reported_at + interval '3 minutes', ${calendarVersion}, version_id,
+          -- as migration 0015 leaves clocks stored before it: one with a next deadline waits for a recompute
+          next_deadline IS NULL
         FROM bench_gen`.execute(conn);
       // One statement per event type, in lifecycle order, so ids follow the history within each clock.
       await sql`

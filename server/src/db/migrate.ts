@@ -17,6 +17,7 @@ import * as m0010 from './migrations/2026-11-24T0010-staff-roster.ts';
 import * as m0011 from './migrations/2026-11-24T0011-personal-data.ts';
 import * as m0012 from './migrations/2026-11-24T0012-record-scopes.ts';
 import * as m0014 from './migrations/2026-11-24T0014-staff-document-destruction.ts';
+import * as m0015 from './migrations/2026-11-24T0015-sla-clock-schedule.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0011-personal-data': m0011,
   '2026-11-24T0012-record-scopes': m0012,
   '2026-11-24T0014-staff-document-destruction': m0014,
+  '2026-11-24T0015-sla-clock-schedule': m0015,
 };
 
 class StaticProvider implements MigrationProvider {

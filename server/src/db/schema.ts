@@ -239,6 +239,23 @@ export interface SlaClocksTable {
   computed_at: Timestamp | null;
   calendar_version: string | null;
   contract_version_id: string | null;
+  /** The clock's schedule is in `sla_clock_schedules` and the sweep replays it (migration 0015). */
+  scheduled: Generated<boolean>;
+}
+
+/** A clock's schedule and what the sweep moves (migration 0015). */
+export interface SlaClockSchedulesTable {
+  clock_id: string;
+  subject_type: string;
+  subject_id: string;
+  /** The first step still to come; null: none. */
+  next_at: Timestamp | null;
+  /** sla-schedule.ts `ClockSchedule`, as of the last recomputation. */
+  steps: Json;
+  /** Summary as of the last step reached (or the recomputation): nearest open due instant. */
+  due_at: Timestamp | null;
+  breached: boolean;
+  at_risk: boolean;
 }
 
 export interface SlaEventsTable {
@@ -649,6 +666,7 @@ export interface Database {
   jobs: JobsTable;
   calendar_overrides: CalendarOverridesTable;
   sla_clocks: SlaClocksTable;
+  sla_clock_schedules: SlaClockSchedulesTable;
   sla_events: SlaEventsTable;
   sla_signals: SlaSignalsTable;
   notifications: NotificationsTable;

@@ -80,3 +80,19 @@ export async function updateIncidentSlaColumns(trx: Trx, rows: readonly ({ id: s
       AND (i.sla_next_deadline_at, i.sla_due_at, i.sla_breached, i.sla_at_risk)
         IS DISTINCT FROM (u.sla_next_deadline_at, u.sla_due_at, u.sla_breached, u.sla_at_risk)`.execute(trx);
 }
+
+/**
+ * The sweep's form of incident.service `syncSlaColumns`: copy the replayed
+ * clocks' next deadline and summary (nearest open deadline, breached, at
+ * risk: what `slaColumnsOf` derives from a view) onto their incidents, in one
+ * statement, writing only rows that change.
+ */
+export async function syncIncidentSlaFromClocks(trx: Trx, clockIds: readonly string[]): Promise<void> {
+  if (clockIds.length === 0) return;
+  await sql`
+    UPDATE incidents AS i SET sla_next_deadline_at = s.next_at, sla_due_at = s.due_at, sla_breached = s.breached, sla_at_risk = s.at_risk
+    FROM sla_clock_schedules s
+    WHERE s.clock_id = ANY(${clockIds}::uuid[]) AND s.subject_type = 'incident' AND i.id = s.subject_id
+      AND (i.sla_next_deadline_at, i.sla_due_at, i.sla_breached, i.sla_at_risk)
+        IS DISTINCT FROM (s.next_at, s.due_at, s.breached, s.at_risk)`.execute(trx);
+}

@@ -14,8 +14,8 @@ import { assertPlaceInScope, resolveSite, scopeFilter } from '../contracts/scope
 import type { Role } from '../auth/roles.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
-import { openClock, recordSubjectClockEvents, findClock, registerClockSubject, type ClockView } from '../sla/sla-clock.service.ts';
-import { incidentNumber, updateIncidentSlaColumns, updateWithEvent } from './incident.repo.ts';
+import { openClock, recordSubjectClockEvents, findClock, registerClockSubject, registerClockSubjectSql, type ClockView } from '../sla/sla-clock.service.ts';
+import { incidentNumber, syncIncidentSlaFromClocks, updateIncidentSlaColumns, updateWithEvent } from './incident.repo.ts';
 import type { SlaEvent, SlaTargetKind } from '../sla/sla-engine.ts';
 import { createReportUpNotices } from '../notices/report-up.service.ts';
 import { maskText } from '../privacy/pii.ts';
@@ -242,6 +242,8 @@ export async function syncSlaColumnsBulk(trx: Trx, items: readonly { subjectId: 
 
 // Every clock recomputation (events, the sweep, calendar corrections) keeps the incident row in step.
 registerClockSubject('incident', syncSlaColumns, syncSlaColumnsBulk);
+// The sweep replays incident clocks in SQL and copies their summaries with this.
+registerClockSubjectSql('incident', syncIncidentSlaFromClocks);
 
 /** The error for an incident that does not exist or is outside the caller's scope. */
 export function incidentNotFound(): AppError {

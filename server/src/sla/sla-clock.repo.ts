@@ -2,13 +2,18 @@
  * SLA clock queries: the only place that builds SQL for `sla_clocks`,
  * `sla_events` and `sla_signals`. Writes for many clocks at once (the sweep,
  * a calendar correction) are set-based: one statement per batch, with the
- * rows passed as one JSON document (`jsonb_to_recordset`).
+ * rows passed as one JSON document (`jsonb_to_recordset`), or, for the
+ * sweep's replay of stored schedules, computed in SQL from the rows themselves.
  *
  * Locking rule: every writer of a clock's events holds the clock row's lock
- * (`FOR UPDATE`) first, so events read after taking the lock are complete.
+ * (`FOR NO KEY UPDATE`: writers exclude each other, while the foreign-key
+ * checks of signal inserts, e.g. the sweep's, do not wait for them) first, so
+ * events read after taking the lock are complete. A writer then writes the
+ * clock's `sla_clock_schedules` row; the sweep writes only that row, and only
+ * if it is still the version it read.
  */
 import { sql } from 'kysely';
-import type { Trx } from '../db/database.ts';
+import type { DbOrTrx, Trx } from '../db/database.ts';
 
 /** A clock row as the recomputation needs it. */
 export interface ClockRow {
@@ -42,11 +47,19 @@ export function signalKey(s: { target_key: string; kind: string; percent: number
 /** A recomputed clock to store. */
 export interface ClockUpdate {
   id: string;
+  subject_type: string;
+  subject_id: string;
   level_key: string;
   is_open: boolean;
   next_deadline_at: string | null;
   /** The serialised engine result (JSON text). */
   result: string;
+  /** The serialised schedule of future instants (JSON text, sla-schedule.ts `ClockSchedule`), for `sla_clock_schedules`. */
+  schedule: string;
+  /** The clock's summary (sla-schedule.ts `ClockSummary`), for `sla_clock_schedules`. */
+  due_at: string | null;
+  breached: boolean;
+  at_risk: boolean;
   calendar_version: string;
   contract_version_id: string;
 }
@@ -93,7 +106,7 @@ export async function lockClockWithHistory(trx: Trx, by: { id: string } | { subj
   const r = await sql<ClockRow & RawHistory & { locked: string; seen: string | null }>`
     SELECT c.id, c.contract_id, c.subject_type, c.subject_id, c.system_key, c.conditions,
       c.xmin::text AS locked, (SELECT v.xmin::text FROM sla_clocks v WHERE v.id = c.id) AS seen, ${HISTORY_COLUMNS}
-    FROM sla_clocks c WHERE ${where} FOR UPDATE OF c`.execute(trx);
+    FROM sla_clocks c WHERE ${where} FOR NO KEY UPDATE OF c`.execute(trx);
   const row = r.rows[0];
   if (!row) return undefined;
   const { locked, seen, ...rest } = row;
@@ -115,17 +128,23 @@ export async function appendEventsAndUpdateClock(trx: Trx, update: ClockUpdate, 
       SELECT ${update.id}::uuid, e.type, e.at, e.data, ${now}::timestamptz
       FROM ROWS FROM (jsonb_to_recordset(${rows}::jsonb) AS (type text, at timestamptz, data jsonb)) WITH ORDINALITY AS e(type, at, data, n)
       ORDER BY e.n
+    ), sch AS (
+      INSERT INTO sla_clock_schedules AS s (clock_id, subject_type, subject_id, next_at, steps, due_at, breached, at_risk)
+      VALUES (${update.id}::uuid, ${update.subject_type}, ${update.subject_id}::uuid, ${update.next_deadline_at}::timestamptz, ${update.schedule}::jsonb,
+        ${update.due_at}::timestamptz, ${update.breached}, ${update.at_risk})
+      ON CONFLICT (clock_id) DO UPDATE SET next_at = EXCLUDED.next_at, steps = EXCLUDED.steps, due_at = EXCLUDED.due_at,
+        breached = EXCLUDED.breached, at_risk = EXCLUDED.at_risk
     )
     UPDATE sla_clocks SET level_key = ${update.level_key}, is_open = ${update.is_open}, next_deadline_at = ${update.next_deadline_at}::timestamptz,
-      result = ${update.result}::jsonb, computed_at = ${now}::timestamptz, calendar_version = ${update.calendar_version},
-      contract_version_id = ${update.contract_version_id}::uuid
+      result = ${update.result}::jsonb, scheduled = true, computed_at = ${now}::timestamptz,
+      calendar_version = ${update.calendar_version}, contract_version_id = ${update.contract_version_id}::uuid
     WHERE id = ${update.id}::uuid`.execute(trx);
 }
 
 /** Insert a new clock, already computed, with its first event; returns its id. */
 export async function insertComputedClock(
   trx: Trx,
-  clock: Omit<ClockRow, 'id' | 'conditions'> & { conditions: string; update: Omit<ClockUpdate, 'id'> },
+  clock: Omit<ClockRow, 'id' | 'conditions'> & { conditions: string; update: Omit<ClockUpdate, 'id' | 'subject_type' | 'subject_id'> },
   first: StoredClockEvent,
   now: Date,
 ): Promise<string> {
@@ -133,11 +152,15 @@ export async function insertComputedClock(
   const r = await sql<{ clock_id: string }>`
     WITH c AS (
       INSERT INTO sla_clocks (contract_id, subject_type, subject_id, system_key, conditions, is_open, level_key,
-        next_deadline_at, result, computed_at, calendar_version, contract_version_id)
+        next_deadline_at, result, scheduled, computed_at, calendar_version, contract_version_id)
       VALUES (${clock.contract_id}::uuid, ${clock.subject_type}, ${clock.subject_id}::uuid, ${clock.system_key}, ${clock.conditions}::jsonb,
-        ${u.is_open}, ${u.level_key}, ${u.next_deadline_at}::timestamptz, ${u.result}::jsonb, ${now}::timestamptz,
+        ${u.is_open}, ${u.level_key}, ${u.next_deadline_at}::timestamptz, ${u.result}::jsonb, true, ${now}::timestamptz,
         ${u.calendar_version}, ${u.contract_version_id}::uuid)
       RETURNING id
+    ), sch AS (
+      INSERT INTO sla_clock_schedules (clock_id, subject_type, subject_id, next_at, steps, due_at, breached, at_risk)
+      SELECT c.id, ${clock.subject_type}, ${clock.subject_id}::uuid, ${u.next_deadline_at}::timestamptz, ${u.schedule}::jsonb,
+        ${u.due_at}::timestamptz, ${u.breached}, ${u.at_risk} FROM c
     )
     INSERT INTO sla_events (clock_id, type, at, data, recorded_at)
     SELECT c.id, ${first.type}, ${first.at}::timestamptz, ${JSON.stringify(first.data)}::jsonb, ${now}::timestamptz FROM c
@@ -147,17 +170,129 @@ export async function insertComputedClock(
   return id;
 }
 
-/** Lock up to `limit` clocks whose next deadline has passed, skipping clocks other sweepers hold. */
-export async function lockDueClockIds(trx: Trx, now: Date, limit: number): Promise<string[]> {
+/**
+ * Lock up to `limit` due clocks without a schedule (stored before migration
+ * 0015), for a recompute from their histories, skipping clocks other
+ * sweepers hold. Found through the partial index of unscheduled clocks.
+ */
+export async function lockDueClocksToRecompute(trx: Trx, now: Date, limit: number): Promise<string[]> {
   const r = await sql<{ id: string }>`
-    SELECT id FROM sla_clocks WHERE next_deadline_at <= ${now}
-    ORDER BY next_deadline_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`.execute(trx);
+    SELECT id FROM sla_clocks WHERE NOT scheduled AND next_deadline_at <= ${now}
+    ORDER BY next_deadline_at LIMIT ${limit} FOR NO KEY UPDATE SKIP LOCKED`.execute(trx);
   return r.rows.map((x) => x.id);
+}
+
+/** The notification job to enqueue for each new signal of a replay (the queue's `jobs` columns). */
+export interface SignalJobSpec {
+  kind: string;
+  version: number;
+  maxAttempts: number;
+}
+
+/** Outcome of one replay batch. */
+export interface ReplayBatch {
+  /** Due clocks the batch looked at (fewer than the limit: none left in this lane). */
+  picked: number;
+  /** Clocks replayed (a clock changed meanwhile by a writer is left for the next batch). */
+  replayed: number;
+  /** New signals recorded. */
+  signals: number;
+  /** Replayed clocks that reached a step (their summary or next deadline moved), by ticket kind. */
+  moved: { id: string; subjectType: string }[];
+}
+
+/**
+ * Replay, up to `now`, the stored schedules of up to `limit` due clocks in
+ * lane `lane` of `lanes` (clocks split by id), in one statement: record the
+ * signals of every step that has come (each once: the unique key skips what
+ * is already recorded), enqueue one notification job per new signal (payload
+ * `{ signalId, subjectType, subjectId }`, dedupe key `sla.signal:<id>`), move
+ * the schedule's `next_at` to the first step still to come and set its
+ * summary to the last step that has come (a schedule none of whose steps has
+ * come keeps its summary). Only `sla_clock_schedules` rows are written: the
+ * clock's stored result is advanced by readers (sla-schedule.ts `advanceSlaResult`).
+ *
+ * No row is locked beforehand: the UPDATE locks what it writes, and writes a
+ * schedule only if it is still the version read (same `xmin`), so a clock
+ * that an event recomputed meanwhile is skipped, its new schedule replayed by
+ * the next batch, and signals come only from the version written.
+ */
+export async function replayDueSchedules(trx: Trx, now: Date, limit: number, lane: { lane: number; lanes: number }, job: SignalJobSpec): Promise<ReplayBatch> {
+  const r = await sql<{ picked: string; replayed: string; signals: string; moved: [string, string][] | null }>`
+    WITH due AS (
+      SELECT s.clock_id AS id, s.xmin AS v, s.subject_type, s.subject_id, s.steps FROM sla_clock_schedules s
+      WHERE s.next_at <= ${now}::timestamptz AND get_byte(uuid_send(s.clock_id), 15) % ${lane.lanes}::int = ${lane.lane}::int
+      ORDER BY s.next_at LIMIT ${limit}
+    ), steps AS (
+      SELECT d.id, x.step, (x.step->>'at')::timestamptz AS at, x.n
+      FROM due d CROSS JOIN LATERAL jsonb_array_elements(d.steps) WITH ORDINALITY AS x(step, n)
+    ), reached AS (
+      SELECT DISTINCT ON (id) id, step FROM steps WHERE at <= ${now}::timestamptz ORDER BY id, n DESC
+    ), upcoming AS (
+      SELECT id, min(at) AS at FROM steps WHERE at > ${now}::timestamptz GROUP BY id
+    ), upd AS (
+      UPDATE sla_clock_schedules s SET next_at = u.at,
+        due_at = CASE WHEN r.id IS NULL THEN s.due_at ELSE (r.step->>'dueAt')::timestamptz END,
+        breached = CASE WHEN r.id IS NULL THEN s.breached ELSE (r.step->>'breached')::boolean END,
+        at_risk = CASE WHEN r.id IS NULL THEN s.at_risk ELSE (r.step->>'atRisk')::boolean END
+      FROM due d LEFT JOIN reached r ON r.id = d.id LEFT JOIN upcoming u ON u.id = d.id
+      WHERE s.clock_id = d.id AND s.xmin = d.v
+      RETURNING s.clock_id AS id, d.subject_type, d.subject_id, r.id IS NOT NULL AS moved
+    ), sig AS (
+      INSERT INTO sla_signals (clock_id, contract_id, target_key, kind, percent, deadline_at, fired_at)
+      SELECT upd.id, c.contract_id, x."targetKey", x.kind, x.percent, x."deadlineAt", ${now}::timestamptz
+      FROM upd JOIN steps st ON st.id = upd.id JOIN sla_clocks c ON c.id = upd.id
+        CROSS JOIN LATERAL jsonb_to_recordset(st.step->'signals') AS x("targetKey" text, kind text, percent integer, "deadlineAt" timestamptz)
+      WHERE upd.moved AND st.at <= ${now}::timestamptz
+      ORDER BY upd.id, st.n
+      ON CONFLICT (clock_id, target_key, kind, percent, deadline_at) DO NOTHING
+      RETURNING id, clock_id
+    ), job AS (
+      INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts)
+      SELECT ${job.kind}, jsonb_build_object('v', ${job.version}::int, 'data',
+          jsonb_build_object('signalId', sig.id::text, 'subjectType', upd.subject_type, 'subjectId', upd.subject_id::text)),
+        'sla.signal:' || sig.id::text, ${now}::timestamptz, ${job.maxAttempts}::int
+      FROM sig JOIN upd ON upd.id = sig.clock_id
+      ON CONFLICT (dedupe_key) DO NOTHING
+    )
+    SELECT (SELECT count(*) FROM due)::text AS picked, (SELECT count(*) FROM upd)::text AS replayed, (SELECT count(*) FROM sig)::text AS signals,
+      (SELECT json_agg(json_build_array(id, subject_type)) FROM upd WHERE moved) AS moved`.execute(trx);
+  const row = r.rows[0];
+  return {
+    picked: Number(row?.picked ?? 0),
+    replayed: Number(row?.replayed ?? 0),
+    signals: Number(row?.signals ?? 0),
+    moved: (row?.moved ?? []).map(([id, subjectType]) => ({ id, subjectType })),
+  };
+}
+
+/** A clock's stored result with its schedule, for readers that advance it. */
+export interface StoredClock {
+  id: string;
+  subject_id: string;
+  level_key: string;
+  is_open: boolean;
+  result: unknown;
+  scheduled: boolean;
+  /** The clock's next deadline: its schedule's next step, or (unscheduled) as last recomputed. */
+  next_at: Date | null;
+  steps: unknown;
+}
+
+/** Stored clocks, by ticket or by clock ids. */
+export async function loadStoredClocks(db: DbOrTrx, by: { subjectType: string; subjectId: string } | { clockIds: readonly string[] }): Promise<StoredClock[]> {
+  const where = 'clockIds' in by ? sql`c.id = ANY(${by.clockIds}::uuid[])` : sql`c.subject_type = ${by.subjectType} AND c.subject_id = ${by.subjectId}::uuid`;
+  const r = await sql<StoredClock>`
+    SELECT c.id, c.subject_id, c.level_key, c.is_open, c.result, c.scheduled,
+      CASE WHEN c.scheduled THEN s.next_at ELSE c.next_deadline_at END AS next_at, s.steps
+    FROM sla_clocks c LEFT JOIN sla_clock_schedules s ON s.clock_id = c.id AND c.scheduled
+    WHERE ${where}`.execute(db);
+  return r.rows;
 }
 
 /** Lock the next `limit` open clocks after `afterId` (in id order), waiting for their current writers. */
 export async function lockOpenClockIdsAfter(trx: Trx, afterId: string, limit: number): Promise<string[]> {
-  const rows = await trx.selectFrom('sla_clocks').select('id').where('is_open', '=', true).where('id', '>', afterId).orderBy('id').limit(limit).forUpdate().execute();
+  const rows = await trx.selectFrom('sla_clocks').select('id').where('is_open', '=', true).where('id', '>', afterId).orderBy('id').limit(limit).forNoKeyUpdate().execute();
   return rows.map((x) => x.id);
 }
 
@@ -182,21 +317,32 @@ export async function updateClocks(trx: Trx, updates: readonly ClockUpdate[], no
     .map(
       (u) =>
         `{"id":${JSON.stringify(u.id)},"level_key":${JSON.stringify(u.level_key)},"is_open":${u.is_open},"next_deadline_at":${JSON.stringify(u.next_deadline_at)},` +
-        `"calendar_version":${JSON.stringify(u.calendar_version)},"contract_version_id":${JSON.stringify(u.contract_version_id)},"result":${u.result}}`,
+        `"calendar_version":${JSON.stringify(u.calendar_version)},"contract_version_id":${JSON.stringify(u.contract_version_id)},` +
+        `"subject_type":${JSON.stringify(u.subject_type)},"subject_id":${JSON.stringify(u.subject_id)},` +
+        `"due_at":${JSON.stringify(u.due_at)},"breached":${u.breached},"at_risk":${u.at_risk},"result":${u.result},"schedule":${u.schedule}}`,
     )
     .join(',')}]`;
   await sql`
+    WITH u AS (
+      SELECT * FROM jsonb_to_recordset(${doc}::jsonb) AS u(id uuid, subject_type text, subject_id uuid, level_key text, is_open boolean,
+        next_deadline_at timestamptz, result jsonb, schedule jsonb, due_at timestamptz, breached boolean, at_risk boolean,
+        calendar_version text, contract_version_id uuid)
+    ), sch AS (
+      INSERT INTO sla_clock_schedules AS s (clock_id, subject_type, subject_id, next_at, steps, due_at, breached, at_risk)
+      SELECT id, subject_type, subject_id, next_deadline_at, schedule, due_at, breached, at_risk FROM u
+      ON CONFLICT (clock_id) DO UPDATE SET next_at = EXCLUDED.next_at, steps = EXCLUDED.steps, due_at = EXCLUDED.due_at,
+        breached = EXCLUDED.breached, at_risk = EXCLUDED.at_risk
+    )
     UPDATE sla_clocks AS c SET level_key = u.level_key, is_open = u.is_open, next_deadline_at = u.next_deadline_at, result = u.result,
-      computed_at = ${now}::timestamptz, calendar_version = u.calendar_version, contract_version_id = u.contract_version_id
-    FROM jsonb_to_recordset(${doc}::jsonb) AS u(id uuid, level_key text, is_open boolean, next_deadline_at timestamptz, result jsonb,
-      calendar_version text, contract_version_id uuid)
-    WHERE c.id = u.id`.execute(trx);
+      scheduled = true, computed_at = ${now}::timestamptz, calendar_version = u.calendar_version, contract_version_id = u.contract_version_id
+    FROM u WHERE c.id = u.id`.execute(trx);
 }
 
 /** Park clocks that cannot be computed (e.g. a broken contract version): the sweep no longer picks them up. */
 export async function parkClocks(trx: Trx, clockIds: readonly string[]): Promise<void> {
   if (clockIds.length === 0) return;
-  await trx.updateTable('sla_clocks').set({ next_deadline_at: null }).where('id', 'in', clockIds).execute();
+  await trx.deleteFrom('sla_clock_schedules').where('clock_id', 'in', clockIds).execute();
+  await trx.updateTable('sla_clocks').set({ next_deadline_at: null, scheduled: false }).where('id', 'in', clockIds).execute();
 }
 
 /** Record signals; returns only the ones that are new (each warning and breach exists once). */

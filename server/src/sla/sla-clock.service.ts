@@ -1,17 +1,24 @@
 /**
  * Persisted SLA clocks for tickets of any kind (incidents, work orders, …).
  * Each clock keeps its event history; every event recomputes the clock with
- * the pure engine in the caller's transaction and stores the next deadline in
- * an indexed column. The sweep picks up clocks whose next deadline has passed,
- * recomputes them in batches (one query to load a batch with its histories,
- * one statement each to store the clocks, the new signals, their jobs and the
- * tickets' own columns) and fires each warning and breach exactly once.
+ * the pure engine in the caller's transaction and stores the result and the
+ * clock's schedule (`sla_clock_schedules`, next instant indexed): its future
+ * instants with the warnings and breaches each records and the clock's
+ * summary from then on (sla-schedule.ts). Only time moves a clock between
+ * events, so the sweep does not recompute: it replays the schedules of the
+ * clocks whose next instant has passed in one set-based statement per batch
+ * (signals once each, their notification jobs, next instant, summary) and
+ * lets each ticket kind copy the summaries onto its rows (in SQL when the
+ * kind registered it, else through its JS sync). Readers advance the stored
+ * result to the instant they read at ({@link findClock}). Clocks stored
+ * before migration 0015 are recomputed from their histories once.
  */
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { enqueueJobs } from '../jobs/job.queue.ts';
 import { computeSla, type SlaConditions, type SlaEvent, type SlaResult, type SlaTargetKind } from './sla-engine.ts';
+import { advanceSlaResult, reachedSignals, scheduleOf, summariseResult, type ClockSchedule, type SlaResultJson } from './sla-schedule.ts';
 import { loadSlaContext, type SlaContext } from './sla-context.ts';
 import { slaSignalFiredJob } from './sla.jobs.ts';
 import {
@@ -20,15 +27,18 @@ import {
   insertSignals,
   loadClocksWithEvents,
   lockClockWithHistory,
-  lockDueClockIds,
+  loadStoredClocks,
+  lockDueClocksToRecompute,
   lockOpenClockIdsAfter,
   parkClocks,
+  replayDueSchedules,
   signalKey,
   updateClocks,
   type ClockRow,
   type ClockUpdate,
   type ClockWithEvents,
   type SignalInsert,
+  type StoredClock,
   type StoredClockEvent,
 } from './sla-clock.repo.ts';
 
@@ -38,7 +48,27 @@ export type ClockSubjectSync = (trx: Trx, subjectId: string, view: ClockView) =>
 /** {@link ClockSubjectSync} for many tickets of the kind at once (one statement, for the sweep). */
 export type ClockSubjectBulkSync = (trx: Trx, items: readonly { subjectId: string; view: ClockView }[]) => Promise<void>;
 
+/**
+ * Copies, in SQL, the next deadline and summary of the given clocks
+ * (`sla_clock_schedules.next_at`, `due_at`, `breached`, `at_risk`, written by
+ * the caller's transaction) onto the tickets of the kind: what the sweep
+ * calls after replaying schedules.
+ */
+export type ClockSubjectSqlSync = (trx: Trx, clockIds: readonly string[]) => Promise<void>;
+
 const subjectSyncs = new Map<string, { one: ClockSubjectSync; many?: ClockSubjectBulkSync | undefined }>();
+const subjectSqlSyncs = new Map<string, ClockSubjectSqlSync>();
+
+/**
+ * Register the SQL form of a ticket kind's sync, for the sweep. The kind's
+ * registered JS sync must store the same thing from a view (its nearest open
+ * deadline, breached and at-risk flags as in sla-schedule.ts `summariseResult`,
+ * and `nextDeadlineAt`). Without it, the sweep calls the JS sync with each
+ * replayed clock's view (read and advanced one by one: fine for small volumes).
+ */
+export function registerClockSubjectSql(subjectType: string, sync: ClockSubjectSqlSync): void {
+  subjectSqlSyncs.set(subjectType, sync);
+}
 
 /**
  * Register the sync of a ticket kind. Every recomputation (an event, the
@@ -120,11 +150,7 @@ export interface ClockView {
   result: SlaResultJson;
 }
 
-/** {@link SlaResult} with every Date as an ISO string. */
-export type SlaResultJson = JsonOf<SlaResult>;
-
-/** Recursively replace Date with string. */
-export type JsonOf<T> = T extends Date ? string : T extends readonly (infer U)[] ? JsonOf<U>[] : T extends object ? { [K in keyof T]: JsonOf<T[K]> } : T;
+export type { JsonOf, SlaResultJson } from './sla-schedule.ts';
 
 /**
  * Serialise an engine result for storage and the API: what a JSON round trip
@@ -181,26 +207,39 @@ function computeClock(ctx: SlaContext, clock: ClockRow, stored: readonly StoredC
   });
   const isOpen = isOpenAfter(events);
   const json = serializeSlaResult(result);
+  const schedule: ClockSchedule = scheduleOf(json);
+  const summary = summariseResult(json);
   return {
     clock,
-    update: { id: clock.id, level_key: json.levelKey, is_open: isOpen, next_deadline_at: json.nextDeadlineAt, result: JSON.stringify(json), calendar_version: json.calendarVersion, contract_version_id: ctx.versionId },
+    update: {
+      id: clock.id,
+      subject_type: clock.subject_type,
+      subject_id: clock.subject_id,
+      level_key: json.levelKey,
+      is_open: isOpen,
+      next_deadline_at: json.nextDeadlineAt,
+      result: JSON.stringify(json),
+      schedule: JSON.stringify(schedule),
+      due_at: summary.dueAt,
+      breached: summary.breached,
+      at_risk: summary.atRisk,
+      calendar_version: json.calendarVersion,
+      contract_version_id: ctx.versionId,
+    },
     view: { clockId: clock.id, levelKey: json.levelKey, isOpen, nextDeadlineAt: json.nextDeadlineAt, result: json },
   };
 }
 
 /** The warnings and breaches a result has reached (each is recorded once per deadline). */
 function signalCandidates(c: Computed): SignalInsert[] {
-  const out: SignalInsert[] = [];
-  for (const t of c.view.result.targets) {
-    if (!t.dueAt) continue;
-    const base = { clock_id: c.clock.id, contract_id: c.clock.contract_id, target_key: t.key, deadline_at: t.dueAt };
-    if (t.state === 'breached' && t.breachedAt) out.push({ ...base, kind: 'breach', percent: 100 });
-    if (t.state === 'met' || t.state === 'waived') continue;
-    for (const w of t.warnings) {
-      if (w.crossed && w.percent < 100) out.push({ ...base, kind: 'warning', percent: w.percent });
-    }
-  }
-  return out;
+  return reachedSignals(c.view.result).map((s) => ({
+    clock_id: c.clock.id,
+    contract_id: c.clock.contract_id,
+    target_key: s.targetKey,
+    kind: s.kind,
+    percent: s.percent,
+    deadline_at: s.deadlineAt,
+  }));
 }
 
 /**
@@ -387,31 +426,90 @@ async function runBatch(db: Db, now: Date, contexts: ContextCache, lock: (trx: T
   }
 }
 
+/** A stored clock as it stands at `until` (null: as the sweep has replayed it). */
+function viewOf(c: StoredClock, until: Date | null): ClockView | null {
+  if (!c.result) return null;
+  const stored = c.result as SlaResultJson;
+  const at = until ?? (c.scheduled ? replayedUntil(c.steps, c.next_at) : null);
+  const result = at ? advanceSlaResult(stored, at) : stored;
+  const next = until ? result.nextDeadlineAt : c.next_at ? new Date(c.next_at).toISOString() : null;
+  return { clockId: c.id, levelKey: c.level_key, isOpen: c.is_open, nextDeadlineAt: next, result };
+}
+
+/** After a replay: let each ticket kind copy the moved clocks' summaries onto its rows (in SQL, else through its JS sync). */
+async function syncReplayed(trx: Trx, moved: readonly { id: string; subjectType: string }[], now: Date): Promise<void> {
+  const byType = new Map<string, string[]>();
+  for (const c of moved) {
+    const list = byType.get(c.subjectType) ?? [];
+    list.push(c.id);
+    byType.set(c.subjectType, list);
+  }
+  for (const [type, ids] of byType) {
+    const bySql = subjectSqlSyncs.get(type);
+    if (bySql) {
+      await bySql(trx, ids);
+      continue;
+    }
+    const sync = subjectSyncs.get(type);
+    if (!sync) continue;
+    const items: { subjectId: string; view: ClockView }[] = [];
+    for (const c of await loadStoredClocks(trx, { clockIds: ids })) {
+      const view = viewOf(c, now);
+      if (view) items.push({ subjectId: c.subject_id, view });
+    }
+    if (sync.many && items.length > 1) await sync.many(trx, items);
+    else for (const item of items) await sync.one(trx, item.subjectId, item.view);
+  }
+}
+
 /** Options of {@link sweepDueClocks}. */
 export interface SweepOptions {
   /**
-   * Batches in flight at once, each in its own transaction (SKIP LOCKED keeps
-   * them apart), so one batch is computed in Node while another is written by
-   * PostgreSQL. Default 2.
+   * Batches in flight at once, each in its own transaction: replay lanes take
+   * disjoint clocks (split by id), recompute lanes skip each other's rows
+   * (SKIP LOCKED). Default 2 (PostgreSQL does the replay's work: one lane per core).
    */
   concurrency?: number | undefined;
 }
 
+/** Clocks recomputed from their histories per batch, at most. */
+const RECOMPUTE_BATCH = 1000;
+
 /**
- * Recompute every clock whose next deadline is due, in bounded batches.
- * Concurrent sweepers skip each other's rows (SKIP LOCKED); a clock that
- * cannot be computed (e.g. a broken contract version) is parked, not retried forever.
+ * Bring every clock whose next deadline is due up to `now`. Clocks with a
+ * schedule are replayed set-based in batches of `batchSize` (see
+ * sla-clock.repo `replayDueSchedules`), their tickets' columns following in
+ * the same transaction; clocks without one (stored before migration 0015)
+ * are recomputed from their histories, which stores their schedule, and one
+ * that cannot be computed (e.g. a broken contract version) is parked, not
+ * retried forever. Each warning and breach is recorded once.
  */
-export async function sweepDueClocks(db: Db, now: Date, batchSize = 1000, opts: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepDueClocks(db: Db, now: Date, batchSize = 25_000, opts: SweepOptions = {}): Promise<SweepResult> {
   const out: SweepResult = { clocks: 0, errors: 0 };
   const contexts: ContextCache = new Map();
-  const lane = async (): Promise<void> => {
+  const lanes = Math.max(1, opts.concurrency ?? 2);
+  const job = { kind: slaSignalFiredJob.kind, version: slaSignalFiredJob.version, maxAttempts: slaSignalFiredJob.maxAttempts };
+  const replayLane = async (lane: number): Promise<void> => {
     for (;;) {
-      const ids = await runBatch(db, now, contexts, (trx) => lockDueClockIds(trx, now, batchSize), out);
-      if (ids.length < batchSize) return;
+      const b = await db.transaction().execute(async (trx) => {
+        const r = await replayDueSchedules(trx, now, batchSize, { lane, lanes }, job);
+        await syncReplayed(trx, r.moved, now);
+        return r;
+      });
+      out.clocks += b.replayed;
+      // A clock skipped because an event rewrote it meanwhile is due again, with its new schedule: go on.
+      if (b.picked < batchSize && b.replayed === b.picked) return;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, lane));
+  await Promise.all(Array.from({ length: lanes }, (_, lane) => replayLane(lane)));
+  const recomputeBatch = Math.min(batchSize, RECOMPUTE_BATCH);
+  const recomputeLane = async (): Promise<void> => {
+    for (;;) {
+      const ids = await runBatch(db, now, contexts, (trx) => lockDueClocksToRecompute(trx, now, recomputeBatch), out);
+      if (ids.length < recomputeBatch) return;
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, recomputeLane));
   return out;
 }
 
@@ -433,9 +531,28 @@ export async function recomputeOpenClocks(db: Db, now: Date, batchSize = 500): P
   return out;
 }
 
-/** The clock of a ticket, as last computed. */
-export async function findClock(db: Db, subjectType: string, subjectId: string): Promise<ClockView | null> {
-  const c = await db.selectFrom('sla_clocks').selectAll().where('subject_type', '=', subjectType).where('subject_id', '=', subjectId).executeTakeFirst();
-  if (!c || !c.result) return null;
-  return { clockId: c.id, levelKey: c.level_key, isOpen: c.is_open, nextDeadlineAt: c.next_deadline_at ? new Date(c.next_deadline_at).toISOString() : null, result: c.result as SlaResultJson };
+/**
+ * The last step of a stored schedule that the sweep has replayed: every step
+ * before the clock's next deadline (all of them once none is left).
+ */
+function replayedUntil(steps: unknown, nextAt: Date | null): Date | null {
+  if (!Array.isArray(steps)) return null;
+  const next = nextAt ? new Date(nextAt).getTime() : Infinity;
+  let last: Date | null = null;
+  for (const step of steps as ClockSchedule) {
+    const at = new Date(step.at);
+    if (at.getTime() >= next) break;
+    last = at;
+  }
+  return last;
+}
+
+/**
+ * The clock of a ticket, as it stands: the stored result advanced to `now`
+ * when given, else to the last step the sweep has replayed (what a sweep
+ * that recomputed the clock would have stored).
+ */
+export async function findClock(db: Db, subjectType: string, subjectId: string, now?: Date): Promise<ClockView | null> {
+  const [c] = await loadStoredClocks(db, { subjectType, subjectId });
+  return c ? viewOf(c, now ?? null) : null;
 }

@@ -69,8 +69,9 @@
  * 12. `nextDeadlineAt` is the earliest instant after `now` at which a result
  *    would change by itself: an uncrossed warning of a running target, or the
  *    minute a running target becomes breached (its `dueAt` + 1 minute).
- *    Paused, stopped and unstarted targets contribute nothing (their change
- *    needs a new event, which triggers a recomputation anyway).
+ *    Paused (except on a per-ticket deadline, which pauses do not move),
+ *    stopped and unstarted targets contribute nothing (their change needs a
+ *    new event, which triggers a recomputation anyway).
  * 13. Events after `now` are ignored, so `computeSla` also answers "what was
  *    the state at time X" for reports.
  *
@@ -795,9 +796,10 @@ function computeTarget(target: TSlaTarget, index: number, key: string, ctx: Targ
   else if (crossed[percents.indexOf(riskPercent)]) state = 'atRisk';
   else state = 'running';
 
-  // Next change: only running clocks change by themselves.
+  // Next change: only running clocks change by themselves, and clocks on an agency-set deadline,
+  // which pauses do not move (rule 9): paused, they still cross their warnings and breach.
   let nextChange: number | null = null;
-  if (!stopped && !history.pausedNow) {
+  if (!stopped && (!history.pausedNow || deadline.kind === 'absolute')) {
     const candidates: number[] = [];
     ctx.warnAt.forEach((p) => {
       const x = crossAt[percents.indexOf(p)];
