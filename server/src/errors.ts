@@ -100,6 +100,8 @@ export const ERROR_CODES = {
   STAFF_TRANSITION_FORBIDDEN: 409,
   /** Separation of duties (三权分立): the role cannot be held together with one the user already holds (auditor and system administrator). */
   ROLE_CONFLICT: 409,
+  /** The method is not allowed on this resource (e.g. the audit trail is append-only: no PUT, PATCH or DELETE). */
+  METHOD_NOT_ALLOWED: 405,
   /** The district/street scope is not allowed for this role or is not one of the contract's sites. */
   SCOPE_INVALID: 400,
   /** The grant list changed since it was loaded for review; reload and review again. */

@@ -101,13 +101,33 @@ function filterOf(q: z.infer<typeof ZAuditFilter>): Omit<AuditFilter, 'limit' | 
 
 /** Audit routes. */
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
+  // The trail is append-only for every role (security.md check 7): changing or
+  // deleting it is not a permission anyone lacks but a method the resource does not have.
+  app.route({
+    method: ['PUT', 'PATCH', 'DELETE'],
+    url: '/api/audit',
+    config: { access: 'user' },
+    schema: { hide: true },
+    handler: async () => {
+      throw new AppError('METHOD_NOT_ALLOWED', '审计日志只能追加，任何人都不能修改或删除');
+    },
+  });
+  app.route({
+    method: ['PUT', 'PATCH', 'DELETE'],
+    url: '/api/audit/*',
+    config: { access: 'user' },
+    schema: { hide: true },
+    handler: async () => {
+      throw new AppError('METHOD_NOT_ALLOWED', '审计日志只能追加，任何人都不能修改或删除');
+    },
+  });
   app.get(
     '/api/audit',
     {
       config: { access: 'user' },
       schema: {
         tags: ['审计'],
-        summary: '审计日志（审计员、甲方系统管理员按合同查看；平台管理员可查看全部）',
+        summary: '审计日志（审计员按合同查看；平台管理员可查看全部）',
         querystring: ZAuditQuery,
         response: { 200: z.array(ZAuditRow), 403: ZErrorResponse, 404: ZErrorResponse },
       },

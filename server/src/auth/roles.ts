@@ -30,8 +30,13 @@ export function isRole(value: string): value is Role {
   return Object.hasOwn(ROLES, value);
 }
 
-/** Roles that may read the audit trail of a contract. */
-export const AUDIT_READERS: readonly Role[] = ['auditor', 'agencyAdmin'];
+/**
+ * Roles that may read the audit trail of a contract: the auditor only.
+ * 三权分立 (security.md check 7): the contract's system administrator
+ * (agencyAdmin) grants roles but does not read the trail that records them;
+ * the two roles never go to one person (ROLE_CONFLICT).
+ */
+export const AUDIT_READERS: readonly Role[] = ['auditor'];
 
 /** Roles that may manage memberships of a contract. */
 export const MEMBERSHIP_MANAGERS: readonly Role[] = ['agencyAdmin'];

@@ -160,7 +160,8 @@ test('the permission review lists every grant, records a review with the hash of
   const scoped = await buildUser(db);
   await grant(c.id, adminCookie, { userId: scoped.id, role: 'agencyReviewer', scope: { district: '朝阳区' } });
   await buildUser(db, { contractId: c.id, roles: ['engineer'] });
-  const auditor = await buildUser(db, { contractId: c.id, roles: ['auditor'] });
+  const auditor = await buildUser(db);
+  assert.equal((await grant(c.id, adminCookie, { userId: auditor.id, role: 'auditor' })).statusCode, 201);
   const auditorCookie = await signInAs(app, auditor);
   const desk = await buildUser(db, { contractId: c.id, roles: ['deskAgent'] });
   const deskCookie = await signInAs(app, desk);
@@ -253,3 +254,51 @@ test('separation of duties (三权分立): the auditor and the system administra
   const otherCookie = await signInAs(app, otherAdmin);
   assert.equal((await grant(other.id, otherCookie, { userId: admin2.id, role: 'auditor' })).statusCode, 201);
 });
+
+test('separation of duties (三权分立): only the auditor reads the audit trail, the auditor changes no ticket, and nobody changes or deletes the trail (405)', async () => {
+  const { db, c, adminCookie } = await setup();
+  const auditor = await buildUser(db);
+  assert.equal((await grant(c.id, adminCookie, { userId: auditor.id, role: 'auditor' })).statusCode, 201);
+  const auditorCookie = await signInAs(app, auditor);
+
+  const asAdmin = await app.inject({ url: `/api/audit?contractId=${c.id}`, headers: { cookie: adminCookie } });
+  assert.equal(asAdmin.statusCode, 403, 'the system administrator does not read the trail');
+  assert.equal(asAdmin.json().error.code, 'FORBIDDEN');
+  const asAuditor = await app.inject({ url: `/api/audit?contractId=${c.id}`, headers: { cookie: auditorCookie } });
+  assert.equal(asAuditor.statusCode, 200, asAuditor.body);
+  const actions = (asAuditor.json() as { action: string }[]).map((r) => r.action);
+  assert.ok(actions.includes('membership.granted'), 'the auditor sees the grants the administrator made');
+
+  const report = await app.inject({
+    method: 'POST',
+    url: `/api/contracts/${c.id}/incidents`,
+    headers: { cookie: auditorCookie },
+    payload: { title: '审计员登记故障', systemKey: 'S1', channel: 'web', reporterName: '审计员', reportedAt: new Date().toISOString(), levelKey: 'P1' },
+  });
+  assert.equal(report.statusCode, 403, 'the auditor changes no ticket');
+  assert.equal(await countIncidents(db, c.id), 0);
+
+  const trail = async () => (await db.selectFrom('audit_log').select(['id', 'hash']).where('contract_id', '=', c.id).orderBy('seq').execute()).map((r) => `${r.id}:${r.hash}`);
+  const before = await trail();
+  assert.ok(before.length > 0);
+  for (const cookie of [adminCookie, auditorCookie]) {
+    for (const [method, url] of [
+      ['DELETE', '/api/audit'],
+      ['DELETE', `/api/audit?contractId=${c.id}`],
+      ['DELETE', '/api/audit/1'],
+      ['PATCH', '/api/audit/verify'],
+      ['PUT', '/api/audit/anchors'],
+    ] as const) {
+      const r = await app.inject({ method, url, headers: { cookie } });
+      assert.equal(r.statusCode, 405, `${method} ${url}`);
+      assert.equal(r.json().error.code, 'METHOD_NOT_ALLOWED');
+      assert.match(r.json().error.message, /只能追加/);
+    }
+  }
+  assert.deepEqual(await trail(), before, 'the trail is untouched');
+});
+
+async function countIncidents(db: ReturnType<typeof testDb>, contractId: string): Promise<number> {
+  const r = await db.selectFrom('incidents').select((eb) => eb.fn.countAll<string>().as('n')).where('contract_id', '=', contractId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

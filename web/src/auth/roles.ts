@@ -4,8 +4,8 @@
  */
 import type { Me, Membership, Role } from '../api/types';
 
-/** Roles that may read a contract's audit log. */
-export const AUDIT_READER_ROLES: readonly Role[] = ['auditor', 'agencyAdmin'];
+/** Roles that may read a contract's audit log (the auditor only: 三权分立). */
+export const AUDIT_READER_ROLES: readonly Role[] = ['auditor'];
 
 /** Display order of roles, agency first. */
 export const ROLE_ORDER: readonly Role[] = [

@@ -540,7 +540,7 @@ export const en: Record<MessageKey, string> = {
   'audit.fullHash': 'Hash',
   'audit.prevHash': 'Previous hash',
   'audit.empty': 'No audit records match.',
-  'audit.noAccess': 'You have no contract whose audit log you may read. It is open to auditors, agency administrators and platform administrators.',
+  'audit.noAccess': 'You have no contract whose audit log you may read. It is open to auditors and platform administrators (separation of duties: agency administrators do not read it).',
   'audit.system': 'System',
   'action.contract.imported': 'Contract imported',
   'action.contract.versionImported': 'New version imported',

@@ -562,7 +562,7 @@ export const zhCN = {
   'audit.fullHash': '本条哈希',
   'audit.prevHash': '前序哈希',
   'audit.empty': '暂无符合条件的审计记录。',
-  'audit.noAccess': '您没有可查看审计日志的合同。审计日志仅向审计员、甲方系统管理员和平台管理员开放。',
+  'audit.noAccess': '您没有可查看审计日志的合同。审计日志仅向审计员和平台管理员开放（三权分立：甲方系统管理员不查看审计日志）。',
   'audit.system': '系统',
   'action.contract.imported': '导入合同',
   'action.contract.versionImported': '导入新版本',
