@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { existsSync } from 'node:fs';
+import { z } from 'zod';
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -85,6 +86,16 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * No mass assignment (security.md checks 4 and 23): a body naming a property
+ * its route does not accept is refused with 400, not silently trimmed, so a
+ * caller learns that `contractId` or `createdBy` in a PATCH does nothing.
+ * Applies to every top-level object body (nested objects keep their own rules).
+ */
+function strictBody<T>(schema: T): T {
+  return schema instanceof z.ZodObject && schema.def.catchall === undefined ? (schema.strict() as T) : schema;
+}
+
 /** Build the application without listening. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerDomains();
@@ -95,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 5 * 1024 * 1024,
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler<z.ZodType>((route) => validatorCompiler(route.httpPart === 'body' ? { ...route, schema: strictBody(route.schema) } : route));
   app.setSerializerCompiler(serializerCompiler);
 
   const services: AppServices = {

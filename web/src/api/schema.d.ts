@@ -2831,7 +2831,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 审计日志（审计员、甲方系统管理员按合同查看；平台管理员可查看全部） */
+        /** 审计日志（审计员按合同查看；平台管理员可查看全部） */
         get: {
             parameters: {
                 query?: {
