@@ -2,8 +2,7 @@
  * Attachments at contract close-out: every file of the contract goes into the
  * return package (with its SM3), then its content is destroyed.
  */
-import { sql } from 'kysely';
-import { registerPersonalDataHolder } from '../privacy/closeout.service.ts';
+import { fileContentDestruction, registerPersonalDataHolder } from '../privacy/closeout.service.ts';
 
 let registered = false;
 
@@ -27,23 +26,6 @@ export function registerAttachmentPrivacy(): void {
         files: rows.map((r) => ({ path: `附件/${r.subject_type}/${r.id}-${r.file_name}`, content: new Uint8Array(r.content ?? Buffer.alloc(0)), digestSm3: r.digest_sm3 })),
       };
     },
-    destroy: async (trx, contractId, now) => {
-      const r = await trx
-        .updateTable('attachments')
-        .set({ content: null, destroyed_at: now })
-        .where('contract_id', '=', contractId)
-        .where('content', 'is not', null)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows);
-    },
-    remaining: async (db, contractId) => {
-      const r = await db
-        .selectFrom('attachments')
-        .select(sql<string>`count(*)`.as('n'))
-        .where('contract_id', '=', contractId)
-        .where('content', 'is not', null)
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
-    },
+    ...fileContentDestruction('attachments'),
   });
 }

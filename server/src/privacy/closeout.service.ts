@@ -10,6 +10,7 @@
  *
  * Each domain with personal data registers a holder; the close-out walks them.
  */
+import { sql } from 'kysely';
 import ExcelJS from 'exceljs';
 import { zipSync, strToU8 } from 'fflate';
 import type { Db, Trx } from '../db/database.ts';
@@ -49,6 +50,29 @@ export interface PersonalDataHolder {
   destroy(trx: Trx, contractId: string, now: Date): Promise<number>;
   /** How many records or files still hold personal data (0 after destruction). */
   remaining(db: Db, contractId: string): Promise<number>;
+}
+
+/**
+ * `destroy` and `remaining` of a holder whose files are rows of `table` with
+ * their bytes in `content`: destruction empties the content (the row stays,
+ * with `destroyed_at`), and a file still holding content remains.
+ */
+export function fileContentDestruction(table: 'attachments' | 'staff_documents'): Pick<PersonalDataHolder, 'destroy' | 'remaining'> {
+  return {
+    destroy: async (trx, contractId, now) => {
+      const r = await trx.updateTable(table).set({ content: null, destroyed_at: now }).where('contract_id', '=', contractId).where('content', 'is not', null).executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+    remaining: async (db, contractId) => {
+      const r = await db
+        .selectFrom(table)
+        .select(sql<string>`count(*)`.as('n'))
+        .where('contract_id', '=', contractId)
+        .where('content', 'is not', null)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
 }
 
 const holders = new Map<string, PersonalDataHolder>();

@@ -7,8 +7,7 @@
  * personal data, and the verification counts any file still holding content.
  * The roster rows stay (they carry no files and feed the staffing history).
  */
-import { sql } from 'kysely';
-import { registerPersonalDataHolder, type ReturnSheet } from '../privacy/closeout.service.ts';
+import { fileContentDestruction, registerPersonalDataHolder, type ReturnSheet } from '../privacy/closeout.service.ts';
 import type { StaffDocumentKind } from '../db/schema.ts';
 import { EDUCATION_LABELS } from './staff-rules.ts';
 
@@ -80,23 +79,6 @@ export function registerStaffPrivacy(): void {
       const sheets = members.length > 0 ? [roster] : [];
       return { sheets, files };
     },
-    destroy: async (trx, contractId, now) => {
-      const r = await trx
-        .updateTable('staff_documents')
-        .set({ content: null, destroyed_at: now })
-        .where('contract_id', '=', contractId)
-        .where('content', 'is not', null)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows);
-    },
-    remaining: async (db, contractId) => {
-      const r = await db
-        .selectFrom('staff_documents')
-        .select(sql<string>`count(*)`.as('n'))
-        .where('contract_id', '=', contractId)
-        .where('content', 'is not', null)
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
-    },
+    ...fileContentDestruction('staff_documents'),
   });
 }

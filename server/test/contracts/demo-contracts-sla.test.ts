@@ -1,23 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isolatedDb } from '../helpers/db.ts';
+import { useIsolatedDb } from '../helpers/db.ts';
 import { DEMO_CONTRACTS_DIR } from '../../src/demo/demo.seed.ts';
 import { importContract } from '../../src/contracts/contract.service.ts';
 import { loadSlaContext } from '../../src/sla/sla-context.ts';
 import { computeSla } from '../../src/sla/sla-engine.ts';
-import type { Db } from '../../src/db/database.ts';
 
-let iso: Awaited<ReturnType<typeof isolatedDb>>;
-let db: Db;
-before(async () => {
-  iso = await isolatedDb();
-  db = iso.db;
-});
-after(async () => {
-  await iso.drop();
-});
+const db = useIsolatedDb();
 
 test('every fault level of every sample contract yields computable deadlines', async () => {
   const reported = new Date('2023-06-01T10:00:00+08:00');

@@ -3,6 +3,7 @@
  * embedded PostgreSQL, migrates a template database and passes its URL here.
  */
 import { sql } from 'kysely';
+import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { createDb, type Db } from '../../src/db/database.ts';
 import { memoryKeyRing } from '../../src/privacy/key-ring.ts';
@@ -44,6 +45,28 @@ export async function isolatedDb(): Promise<{ db: Db; url: string; drop(): Promi
       await admin.destroy();
     },
   };
+}
+
+/**
+ * A database of the file's own (see {@link isolatedDb}), created before its
+ * tests and dropped after them; returns a stand-in that forwards to it once
+ * created, so a file can say `const db = useIsolatedDb()` at top level.
+ */
+export function useIsolatedDb(): Db {
+  let iso: Awaited<ReturnType<typeof isolatedDb>> | undefined;
+  before(async () => {
+    iso = await isolatedDb();
+  });
+  after(async () => {
+    await iso?.drop();
+  });
+  return new Proxy({} as Db, {
+    get(_target, prop) {
+      if (!iso) throw new Error('the isolated database is used before it was created');
+      const value: unknown = Reflect.get(iso.db, prop, iso.db);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(iso.db) : value;
+    },
+  });
 }
 
 /** Close the shared pool (call in an `after` hook). */

@@ -1,21 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isolatedDb } from '../helpers/db.ts';
+import { useIsolatedDb } from '../helpers/db.ts';
 import { buildContract, buildUser } from '../helpers/factories.ts';
 import { createIncident } from '../../src/incidents/incident.service.ts';
 import { sweepDueClocks } from '../../src/sla/sla-clock.service.ts';
-import type { Db } from '../../src/db/database.ts';
 import type { Ctx } from '../../src/shared/context.ts';
 
-let iso: Awaited<ReturnType<typeof isolatedDb>>;
-let db: Db;
-before(async () => {
-  iso = await isolatedDb();
-  db = iso.db;
-});
-after(async () => {
-  await iso.drop();
-});
+const db = useIsolatedDb();
 
 test('the sweep keeps the incident row in step: breached and at-risk flags, nearest deadline', async () => {
   const c = await buildContract(db);

@@ -1,20 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { isolatedDb } from '../helpers/db.ts';
+import { useIsolatedDb } from '../helpers/db.ts';
 import { defineJob, type JobDefinition } from '../../src/jobs/job.types.ts';
 import { enqueueJob, recurringSlotKey, runDueJobs, scheduleRecurring } from '../../src/jobs/job.queue.ts';
-import type { Db } from '../../src/db/database.ts';
 
-let iso: Awaited<ReturnType<typeof isolatedDb>>;
-let db: Db;
-before(async () => {
-  iso = await isolatedDb();
-  db = iso.db;
-});
-after(async () => {
-  await iso.drop();
-});
+const db = useIsolatedDb();
 
 const seen: string[] = [];
 let failuresLeft = 0;

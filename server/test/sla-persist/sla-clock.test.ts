@@ -1,25 +1,16 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isolatedDb } from '../helpers/db.ts';
+import { useIsolatedDb } from '../helpers/db.ts';
 import { buildContract, buildUser } from '../helpers/factories.ts';
 import { openClock, recordClockEvents, sweepDueClocks, findClock } from '../../src/sla/sla-clock.service.ts';
 import { runDueJobs } from '../../src/jobs/job.queue.ts';
 import { SLA_JOBS } from '../../src/sla/sla.jobs.ts';
 import { addCalendarOverride } from '../../src/calendar/calendar.service.ts';
-import type { Db } from '../../src/db/database.ts';
 import type { Ctx } from '../../src/shared/context.ts';
 import type { JobDefinition } from '../../src/jobs/job.types.ts';
 import { randomUUID } from 'node:crypto';
 
-let iso: Awaited<ReturnType<typeof isolatedDb>>;
-let db: Db;
-before(async () => {
-  iso = await isolatedDb();
-  db = iso.db;
-});
-after(async () => {
-  await iso.drop();
-});
+const db = useIsolatedDb();
 const registry = new Map<string, JobDefinition<unknown>>(SLA_JOBS.map((j) => [j.kind, j]));
 
 // The factory contract: P1 respond within 30 minutes (calendar), resolve within

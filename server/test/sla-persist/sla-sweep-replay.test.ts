@@ -4,29 +4,20 @@
  * new instant after an event moved a deadline, the incident row in step, and a clock stored
  * without a schedule recomputed once and replayed from then on.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { isolatedDb } from '../helpers/db.ts';
+import { useIsolatedDb } from '../helpers/db.ts';
 import { buildContract, buildUser } from '../helpers/factories.ts';
 import { createIncident } from '../../src/incidents/incident.service.ts';
 import { findClock, recordSubjectClockEvents, sweepDueClocks } from '../../src/sla/sla-clock.service.ts';
-import type { Db } from '../../src/db/database.ts';
 import type { Ctx } from '../../src/shared/context.ts';
 
 // The factory contract: P1 respond within 30 minutes (calendar), resolve within 4 working hours on 5×8;
 // warnings at 50/80/100 %, the clock pauses while waiting on the reporter.
 const at = (hhmm: string): Date => new Date(`2024-05-06T${hhmm}:00+08:00`);
 
-let iso: Awaited<ReturnType<typeof isolatedDb>>;
-let db: Db;
-before(async () => {
-  iso = await isolatedDb();
-  db = iso.db;
-});
-after(async () => {
-  await iso.drop();
-});
+const db = useIsolatedDb();
 
 async function newIncident(title: string): Promise<{ id: string; clockId: string }> {
   const c = await buildContract(db);

@@ -1,7 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isolatedDb } from '../helpers/db.ts';
-import type { Db } from '../../src/db/database.ts';
+import { useIsolatedDb } from '../helpers/db.ts';
 import { AppError } from '../../src/errors.ts';
 import { applyWorkOrderCommand, createWorkOrder } from '../../src/workorders/workorder.service.ts';
 import { getWorkOrder } from '../../src/workorders/workorder.query.ts';
@@ -13,15 +12,7 @@ import type { JobDefinition } from '../../src/jobs/job.types.ts';
 import { buildWorkOrderContract, ctxAt, dataExtraction } from './workorder-fixtures.ts';
 
 // These tests run the global sweeps, so they get a database of their own.
-let iso: Awaited<ReturnType<typeof isolatedDb>>;
-let db: Db;
-before(async () => {
-  iso = await isolatedDb();
-  db = iso.db;
-});
-after(async () => {
-  await iso.drop();
-});
+const db = useIsolatedDb();
 
 const registry = new Map<string, JobDefinition<unknown>>([...WORK_ORDER_JOBS, ...SLA_JOBS].map((j) => [j.kind, j as JobDefinition<unknown>]));
 const at = (hhmm: string, day = '2024-05-06'): Date => new Date(`${day}T${hhmm}:00+08:00`);

@@ -5,12 +5,12 @@
  * window the executor gets an Excel with the original ID number, a watermark
  * on every sheet, recorded as the order's execution and audited without values.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import ExcelJS from 'exceljs';
-import { closeTestDb, testDb } from '../helpers/db.ts';
-import { buildTestApp, buildUser, reauthAs, signInAs } from '../helpers/factories.ts';
+import { useTestApp } from '../helpers/app.ts';
+import { testDb } from '../helpers/db.ts';
+import { buildUser, reauthAs, signInAs } from '../helpers/factories.ts';
 import { sm3Hex } from '../../src/shared/crypto.ts';
 import { buildWorkOrderContract, dataExtraction, signInAll } from './workorder-fixtures.ts';
 
@@ -19,14 +19,7 @@ const ID = '11010519491231002X';
 const MOBILE = '13812345678';
 const OLD_ID = '110101199003074477';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildTestApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp();
 
 const HOUR = 3_600_000;
 
