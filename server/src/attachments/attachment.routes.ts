@@ -10,6 +10,7 @@ import { AppError } from '../errors.ts';
 import { requireIncidentAccess } from '../incidents/incident.service.ts';
 import { addIncidentAttachment, listAttachments, listIncidentAttachments, MAX_ATTACHMENT_BYTES, readAttachment } from './attachment.service.ts';
 import { addWorkOrderAttachment, requireWorkOrderAccess } from '../workorders/workorder.service.ts';
+import { contentDisposition } from '../http/content-disposition.ts';
 
 const ZAttachment = z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string(), uploadedAt: z.string(), uploadedBy: z.string().nullable() });
 
@@ -110,7 +111,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
         .type(a.mimeType)
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.fileName)}`)
+        .header('content-disposition', contentDisposition(a.fileName))
         .send(a.content);
     },
   );

@@ -19,6 +19,7 @@ import { exportAuditXlsx } from './audit-export.ts';
 import { listMyMemberships } from '../orgs/user.service.ts';
 import type { Db } from '../db/database.ts';
 import type { Ctx } from '../shared/context.ts';
+import { contentDisposition } from '../http/content-disposition.ts';
 
 const ZAuditRow = z.object({
   seq: z.string(),
@@ -173,7 +174,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       const { buffer } = await exportAuditXlsx(app.services.db, ctx, { ...filterOf(req.query), scope });
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent('审计日志.xlsx')}`)
+        .header('content-disposition', contentDisposition('审计日志.xlsx'))
         .send(buffer);
     },
   );

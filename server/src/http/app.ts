@@ -235,6 +235,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err.statusCode === 413) {
       return reply.status(413).send({ error: { code: 'VALIDATION_FAILED', message: '请求内容过大' } });
     }
+    // PostgreSQL refuses text it cannot store (a NUL character, 22021; an untranslatable one, 22P05): bad input, not a fault.
+    if ((err as { code?: unknown }).code === '22021' || (err as { code?: unknown }).code === '22P05') {
+      return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: '文本中含有不允许的字符（如 NUL 空字符），请删除后重试' } });
+    }
     if (isResponseSerializationError(err)) req.log.error({ err: err.cause }, 'response serialization failed');
     else req.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误，请稍后重试或联系管理员' } });

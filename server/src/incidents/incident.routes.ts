@@ -10,6 +10,7 @@ import { ZIncident, ZIncidentCommand, ZIncidentDetail, ZIncidentListQuery, ZNewI
 import { exportIncidentsXlsx } from './incident-export.ts';
 import { requireRecentAuth } from '../auth/reauth.ts';
 import { seriousFaultRecordDocx } from './serious-fault-record.ts';
+import { contentDisposition } from '../http/content-disposition.ts';
 
 /** Convert the wire command (ISO strings) into the service command (Dates). */
 function toCommand(c: z.infer<typeof ZIncidentCommand>): IncidentCommand {
@@ -83,7 +84,7 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
       const buf = await exportIncidentsXlsx(app.services.db, ctxOf(req), { contractId: req.params.contractId, ...req.query });
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent('故障清单.xlsx')}`)
+        .header('content-disposition', contentDisposition('故障清单.xlsx'))
         .send(buf);
     },
   );
@@ -98,7 +99,7 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
       const r = await seriousFaultRecordDocx(app.services.db, ctxOf(req), req.params.incidentId);
       return reply
         .type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(r.fileName)}`)
+        .header('content-disposition', contentDisposition(r.fileName))
         .send(r.content);
     },
   );

@@ -8,6 +8,7 @@ import { ZContractIdParams } from '../contracts/contract.schema.ts';
 import { destroyPersonalData, exportReturnPackage, getCloseout, verifyDestruction } from './closeout.service.ts';
 import { destructionCertificatePdf } from './destruction-certificate.ts';
 import { requireRecentAuth } from '../auth/reauth.ts';
+import { contentDisposition } from '../http/content-disposition.ts';
 
 const ZCloseout = z.object({
   contractId: z.string(),
@@ -37,7 +38,7 @@ export const closeoutRoutes: FastifyPluginAsyncZod = async (app) => {
       const r = await exportReturnPackage(app.services.db, ctxOf(req), req.params.contractId);
       return reply
         .type('application/zip')
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(r.fileName)}`)
+        .header('content-disposition', contentDisposition(r.fileName))
         .header('x-content-sm3', r.digest)
         .send(r.content);
     },
@@ -74,7 +75,7 @@ export const closeoutRoutes: FastifyPluginAsyncZod = async (app) => {
       const r = await destructionCertificatePdf(app.services.db, ctxOf(req), req.params.contractId);
       return reply
         .type('application/pdf')
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(r.fileName)}`)
+        .header('content-disposition', contentDisposition(r.fileName))
         .send(r.content);
     },
   );

@@ -39,6 +39,7 @@ import {
   updateStaff,
   withdrawReplacement,
 } from './staff.service.ts';
+import { contentDisposition } from '../http/content-disposition.ts';
 
 const TAGS = ['人员'];
 const ZOk = z.object({ ok: z.literal(true) });
@@ -186,7 +187,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         .type(d.mimeType)
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(d.fileName)}`)
+        .header('content-disposition', contentDisposition(d.fileName))
         .send(d.content);
     },
   );

@@ -14,6 +14,7 @@ import { workOrderFormPdf } from './workorder-form.ts';
 import { exportUnmaskedIncidents } from './workorder-unmasked-export.ts';
 import { WORK_ORDER_STATES } from './workorder-state.ts';
 import { ZInboxItem, ZNewWorkOrder, ZWorkOrderCommand, ZWorkOrderDetail, ZWorkOrderEdit, ZWorkOrderList, ZWorkOrderListQuery, ZWorkOrderRules } from './workorder.schema.ts';
+import { contentDisposition } from '../http/content-disposition.ts';
 
 const ZWorkOrderIdParams = z.object({ workOrderId: z.string() });
 const ZCommandResult = z.object({ id: z.string(), version: z.number(), state: z.enum(WORK_ORDER_STATES) });
@@ -127,7 +128,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       const r = await exportUnmaskedIncidents(app.services.db, ctxOf(req), req.params.workOrderId, stepUpOf(req));
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(r.fileName)}`)
+        .header('content-disposition', contentDisposition(r.fileName))
         .header('x-content-sm3', r.sm3)
         .send(r.content);
     },
@@ -143,7 +144,7 @@ export const workOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       const r = await workOrderFormPdf(app.services.db, ctxOf(req), req.params.workOrderId);
       return reply
         .type('application/pdf')
-        .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(r.fileName)}`)
+        .header('content-disposition', contentDisposition(r.fileName, 'inline'))
         .send(r.content);
     },
   );
