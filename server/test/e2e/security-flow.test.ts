@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { buildContract, nextSecondFactorCode, rememberSecondFactor } from '../helpers/factories.ts';
 import { totpCode } from '../../src/auth/totp.ts';
 import { createPerson, requireWebDist, startE2eApp, type E2eApp } from './e2e-app.ts';
-import { launchChromium, newPage, screenshot } from './browser.ts';
+import { launchChromium, newPage, screenshot, signOutViaMenu } from './browser.ts';
 
 let env: E2eApp;
 let browser: Browser;
@@ -76,9 +76,7 @@ test('an auditor binds an authenticator at first sign-in, re-authenticates to ex
   await screenshot(page, 'security-04-account');
 
   // 5. sign out; the next sign-in takes a recovery code
-  await page.click('.user-button');
-  await page.locator('.ant-dropdown-menu-item', { hasText: '退出登录' }).click();
-  await page.waitForURL((u) => u.pathname === '/sign-in', { waitUntil: 'commit' });
+  await signOutViaMenu(page, 'security-sign-out');
   await page.waitForSelector('.sign-in-password #username');
   await page.fill('#username', auditor.username);
   await page.fill('#password', auditor.password);
