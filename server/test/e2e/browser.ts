@@ -76,16 +76,16 @@ export async function screenshot(page: Page, name: string, opts: { fullPage?: bo
 }
 
 /**
- * Sign out through the user menu and wait for the sign-in page. The menu
- * opens on hover with an animation; on a loaded machine a click can land
- * while it is still closing, so a click that leads nowhere is made once more
- * (the screenshot `<name>-retry` shows the page when that happens).
+ * Sign out through the user menu (opened by a click) and wait for the
+ * sign-in page. The menu opens with an animation; on a loaded machine a click
+ * can land while it is still moving, so a click that leads nowhere is made
+ * once more (the screenshot `<name>-retry` shows the page when that happens).
  */
 export async function signOutViaMenu(page: Page, name = 'sign-out'): Promise<void> {
   for (const close of await page.locator('.ant-notification-notice-close').all()) await close.click().catch(() => undefined);
   for (let attempt = 1; ; attempt++) {
-    await page.hover('.user-button');
     const item = page.locator('.ant-dropdown-menu-item', { hasText: '退出登录' });
+    if (!(await item.isVisible())) await page.click('.user-button');
     await item.waitFor({ state: 'visible' });
     await item.click();
     try {
