@@ -269,7 +269,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(fastifyStatic, { root: deps.webDist, wildcard: true });
   }
   app.setNotFoundHandler((req, reply) => {
-    const isAsset = req.url.startsWith('/assets/') || /\.[a-z0-9]+(\?.*)?$/i.test(req.url);
+    // a file name is judged by the path alone: `/sign-in?next=//evil.example` or a search for `报表.xlsx` is still a page of the app
+    const path = req.url.split('?', 1)[0] ?? req.url;
+    const isAsset = path.startsWith('/assets/') || /\.[a-z0-9]+$/i.test(path);
     if (req.url.startsWith('/api/') || isAsset || !deps.webDist || !existsSync(deps.webDist) || req.method !== 'GET') {
       return reply.status(404).send({ error: { code: 'NOT_FOUND', message: '请求的资源不存在' } });
     }

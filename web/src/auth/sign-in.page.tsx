@@ -23,9 +23,24 @@ interface SignInForm {
   password: string;
 }
 
-/** Only same-site paths are accepted as a return address. */
+/** Where a signed-in user goes when there is no acceptable return address. */
+const DEFAULT_NEXT = '/contracts';
+
+/**
+ * Only a path of this app is accepted as a return address: it starts with
+ * `/` and, resolved the way the browser resolves it (which reads `\` as `/`
+ * and drops tabs and line breaks, so `/\evil.example` and `/<tab>/evil.example`
+ * mean `//evil.example`), stays on this origin. Anything else goes to the
+ * contract list.
+ */
 function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/contracts';
+  if (!next?.startsWith('/')) return DEFAULT_NEXT;
+  try {
+    const url = new URL(next, window.location.origin);
+    return url.origin === window.location.origin ? `${url.pathname}${url.search}${url.hash}` : DEFAULT_NEXT;
+  } catch {
+    return DEFAULT_NEXT;
+  }
 }
 
 /** Where the sign-in stands. */
