@@ -1,9 +1,9 @@
 /**
- * Audit trail endpoints: list and Excel export (auditors and agency
- * administrators of the contract; platform administrators for everything),
+ * Audit trail endpoints: list and Excel export (the contract's auditors, not
+ * its agency administrators: 三权分立; platform administrators for everything),
  * and verification of the chain against the signed anchors (auditors,
- * platform administrators). There is no endpoint that changes or deletes
- * audit rows, and the database refuses it anyway (migration 0009).
+ * platform administrators). PUT, PATCH and DELETE answer 405 for everyone,
+ * and the database refuses changing or deleting audit rows anyway (migration 0009).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
