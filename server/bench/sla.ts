@@ -15,6 +15,7 @@ import { createWorkingCalendar } from '../src/calendar/working-calendar.ts';
 import { compileServiceWindow } from '../src/calendar/service-window.ts';
 import type { TServiceWindow } from '../src/contracts/contract-definition.schema.ts';
 import { referenceAddWorkingMinutes } from '../src/sla/sla-reference.ts';
+import { prng } from '../src/shared/prng.ts';
 
 const PAIRS = 1_000_000;
 const REFERENCE_SAMPLE = 2_000;
@@ -22,18 +23,6 @@ const REFERENCE_SAMPLE = 2_000;
 const TARGETS = [30, 60, 120, 240, 480, 960, 1440, 2400] as const;
 const FROM_MS = Date.UTC(2018, 0, 1);
 const TO_MS = Date.UTC(2030, 11, 1);
-
-/** mulberry32: deterministic inputs, generated on the fly (no million-Date array inflating memory). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function line(metric: string, value: number, unit: string, digits = 0): void {
   process.stdout.write(`${metric}: ${value.toFixed(digits)} ${unit}\n`);

@@ -17,18 +17,7 @@ import {
   type ReferenceClockEvent,
   type ReferenceWindow,
 } from '../../src/sla/sla-reference.ts';
-
-/** mulberry32: a tiny deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../src/shared/prng.ts';
 
 // 2018–2030 needs the Mon–Fri assumption for the years after the last published one.
 const calendar = createWorkingCalendar({ assumeUnpublished: 'weekdays' });

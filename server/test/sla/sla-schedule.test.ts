@@ -13,6 +13,7 @@ import { createWorkingCalendar } from '../../src/calendar/working-calendar.ts';
 import { compileServiceWindows } from '../../src/calendar/service-window.ts';
 import { computeSla, type SlaEvent, type SlaLevel } from '../../src/sla/sla-engine.ts';
 import { advanceSlaResult, reachedSignals, scheduleOf, signalSpecKey, summariseResult, type SlaResultJson } from '../../src/sla/sla-schedule.ts';
+import { prng } from '../../src/shared/prng.ts';
 
 const WINDOWS: TServiceWindow[] = [
   { key: 'w5x8', name: '5×8', type: 'workdays', hours: ['09:00-12:00', '13:00-17:00'] },
@@ -37,17 +38,6 @@ const LEVELS: SlaLevel[] = [
 ];
 const windows = compileServiceWindows(WINDOWS, createWorkingCalendar());
 const WARN_SETS: readonly (readonly number[])[] = [[50, 80, 100], [75], [100], [60, 90]];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MINUTE = 60_000;
 
