@@ -104,24 +104,17 @@ function filterOf(q: z.infer<typeof ZAuditFilter>): Omit<AuditFilter, 'limit' | 
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   // The trail is append-only for every role (security.md check 7): changing or
   // deleting it is not a permission anyone lacks but a method the resource does not have.
-  app.route({
-    method: ['PUT', 'PATCH', 'DELETE'],
-    url: '/api/audit',
-    config: { access: 'user' },
-    schema: { hide: true },
-    handler: async () => {
-      throw new AppError('METHOD_NOT_ALLOWED', '审计日志只能追加，任何人都不能修改或删除');
-    },
-  });
-  app.route({
-    method: ['PUT', 'PATCH', 'DELETE'],
-    url: '/api/audit/*',
-    config: { access: 'user' },
-    schema: { hide: true },
-    handler: async () => {
-      throw new AppError('METHOD_NOT_ALLOWED', '审计日志只能追加，任何人都不能修改或删除');
-    },
-  });
+  for (const url of ['/api/audit', '/api/audit/*']) {
+    app.route({
+      method: ['PUT', 'PATCH', 'DELETE'],
+      url,
+      config: { access: 'user' },
+      schema: { hide: true },
+      handler: async () => {
+        throw new AppError('METHOD_NOT_ALLOWED', '审计日志只能追加，任何人都不能修改或删除');
+      },
+    });
+  }
   app.get(
     '/api/audit',
     {

@@ -4,14 +4,13 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { openRecord, sealContext } from '../privacy/pii-vault.ts';
 import { detectPii } from '../privacy/pii.ts';
 import { registerSealedTable } from '../privacy/key-rotation.ts';
 import { registerRevealable } from '../privacy/reveal.service.ts';
 import { registerPersonalDataHolder, type ReturnSheet } from '../privacy/closeout.service.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
 import { requireIncidentAccess } from './incident.service.ts';
-import { INCIDENT_PII, INCIDENT_PII_COLUMNS, INCIDENT_PII_LABELS, type IncidentPiiField } from './incident-pii.ts';
+import { INCIDENT_FULL_RECORD_COLUMNS, INCIDENT_PII, INCIDENT_PII_COLUMNS, INCIDENT_PII_LABELS, originalIncidentText } from './incident-pii.ts';
 
 let registered = false;
 
@@ -27,7 +26,7 @@ export function registerIncidentPrivacy(): void {
     collect: async (db: Db, contractId: string) => {
       const rows = await db
         .selectFrom('incidents')
-        .select(['id', 'number', 'system_key', 'site', 'channel', 'reported_at', 'status', 'title', 'description', 'reporter_name', 'reporter_org', 'reporter_contact', 'resolution', 'callback_note', 'pii_sealed'])
+        .select(INCIDENT_FULL_RECORD_COLUMNS)
         .where('contract_id', '=', contractId)
         .orderBy('number')
         .execute();
@@ -48,24 +47,16 @@ export function registerIncidentPrivacy(): void {
           { key: 'resolution', header: '处理结果', width: 40 },
           { key: 'callbackNote', header: '回访说明', width: 40 },
         ],
-        rows: rows.map((r) => {
-          const o = r.pii_sealed ? openRecord<IncidentPiiField>(sealContext('incidents', r.id), r.pii_sealed) : {};
-          return {
-            number: r.number,
-            system: r.system_key,
-            site: r.site,
-            channel: r.channel,
-            reportedAt: formatLocalDateTime(new Date(r.reported_at)),
-            status: r.status,
-            title: o.title ?? r.title,
-            description: o.description ?? r.description,
-            reporterName: o.reporterName ?? r.reporter_name,
-            reporterOrg: r.reporter_org,
-            reporterContact: o.reporterContact ?? r.reporter_contact,
-            resolution: o.resolution ?? r.resolution,
-            callbackNote: o.callbackNote ?? r.callback_note,
-          };
-        }),
+        rows: rows.map((r) => ({
+          number: r.number,
+          system: r.system_key,
+          site: r.site,
+          channel: r.channel,
+          reportedAt: formatLocalDateTime(new Date(r.reported_at)),
+          status: r.status,
+          reporterOrg: r.reporter_org,
+          ...originalIncidentText(r),
+        })),
       };
       return { sheets: [sheet], files: [] };
     },

@@ -26,9 +26,8 @@ import { actorOf } from '../orgs/user.service.ts';
 import { requireFreshReauth, type StepUp } from '../auth/reauth.ts';
 import { sm3Hex } from '../shared/crypto.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
-import { openRecord, sealContext } from '../privacy/pii-vault.ts';
 import { CHANNEL_NAMES, STATUS_NAMES } from '../incidents/incident-state.ts';
-import type { IncidentPiiField } from '../incidents/incident-pii.ts';
+import { INCIDENT_FULL_RECORD_COLUMNS, originalIncidentText } from '../incidents/incident-pii.ts';
 import { PERSONAL_DATA_CATEGORIES } from './workorder-kinds.ts';
 import { STATE_NAMES } from './workorder-state.ts';
 import { DETAILS_SCHEMAS, type TUnmaskedExportScope } from './workorder.schema.ts';
@@ -99,7 +98,7 @@ async function requireExportAllowed(db: Db, ctx: Ctx, wo: WorkOrderRow): Promise
 async function loadIncidents(db: Db, contractId: string, scope: TUnmaskedExportScope) {
   let q = db
     .selectFrom('incidents')
-    .select(['id', 'number', 'system_key', 'site', 'channel', 'reported_at', 'status', 'title', 'description', 'reporter_name', 'reporter_org', 'reporter_contact', 'resolution', 'callback_note', 'pii_sealed'])
+    .select(INCIDENT_FULL_RECORD_COLUMNS)
     .where('contract_id', '=', contractId)
     .where('reported_at', '>=', new Date(scope.reportedFrom))
     .where('reported_at', '<', new Date(scope.reportedTo));
@@ -108,7 +107,7 @@ async function loadIncidents(db: Db, contractId: string, scope: TUnmaskedExportS
   if (rows.length > UNMASKED_EXPORT_MAX_ROWS) return null;
   const statusNames: Record<string, string> = STATUS_NAMES;
   return rows.map((r) => {
-    const o = r.pii_sealed ? openRecord<IncidentPiiField>(sealContext('incidents', r.id), r.pii_sealed) : {};
+    const text = originalIncidentText(r);
     return {
       number: r.number,
       systemKey: r.system_key,
@@ -116,13 +115,13 @@ async function loadIncidents(db: Db, contractId: string, scope: TUnmaskedExportS
       channel: CHANNEL_NAMES[r.channel] ?? r.channel,
       reportedAt: formatLocalDateTime(new Date(r.reported_at)),
       status: statusNames[r.status] ?? r.status,
-      title: o.title ?? r.title,
-      description: o.description ?? r.description,
-      reporterName: o.reporterName ?? r.reporter_name,
+      title: text.title,
+      description: text.description,
+      reporterName: text.reporterName,
       reporterOrg: r.reporter_org ?? '',
-      reporterContact: o.reporterContact ?? r.reporter_contact ?? '',
-      resolution: o.resolution ?? r.resolution ?? '',
-      callbackNote: o.callbackNote ?? r.callback_note ?? '',
+      reporterContact: text.reporterContact ?? '',
+      resolution: text.resolution ?? '',
+      callbackNote: text.callbackNote ?? '',
     };
   });
 }
