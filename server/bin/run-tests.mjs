@@ -49,6 +49,8 @@ const { createDb } = await import('../src/db/database.ts');
 const { migrateToLatest } = await import('../src/db/migrate.ts');
 mkdirSync(join(root, '.test-data'), { recursive: true });
 const dataDir = mkdtempSync(join(root, '.test-data', 'run-'));
+// The server logs of the run (every app a test builds logs here) and the ledger of secrets the tests handled.
+const logDir = mkdtempSync(join(root, '.test-data', 'logs-'));
 process.stdout.write('▶ 启动测试用内置 PostgreSQL\n');
 const pg = await startEmbeddedPostgres({
   dataDir,
@@ -74,10 +76,27 @@ try {
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, YUNWEI_TEST_DATABASE_URL: `${base}/yunwei_test`, YUNWEI_TEST_PG_BASE: base, YUNWEI_TEST_DATA_DIR: dataDir },
+      // WAL archiving is off for servers the tests start (only the backup drill turns it on).
+      env: { ...process.env, YUNWEI_WAL_ARCHIVE: 'off', YUNWEI_TEST_DATABASE_URL: `${base}/yunwei_test`, YUNWEI_TEST_PG_BASE: base, YUNWEI_TEST_DATA_DIR: dataDir, YUNWEI_TEST_LOG_DIR: logDir },
     },
   );
   code = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+
+  // Last step (security.md check 35): no secret a test used may appear in the server logs of the run.
+  const { corpusSecrets, notedSecrets, scanLogs } = await import('../test/helpers/log-scan.ts');
+  const secrets = [...corpusSecrets(join(root, 'test')), ...notedSecrets(logDir)];
+  const scan = scanLogs(logDir, secrets);
+  if (onlyArgs.length === 0 && scan.lines === 0) {
+    process.stdout.write('✖ 日志检查：本次运行没有收集到任何服务器日志（测试应用应使用 test/helpers/test-log.ts 的 testLogger()）\n');
+    code = code || 1;
+  } else if (scan.hits.length > 0) {
+    process.stdout.write(`✖ 服务器日志中出现了测试用的机密信息（${scan.hits.length} 处），日志保留在 ${logDir}：\n`);
+    for (const h of scan.hits.slice(0, 50)) process.stdout.write(`    ${h.file} 第 ${h.line} 行：${h.kind}\n`);
+    code = code || 1;
+  } else {
+    process.stdout.write(`✔ 日志检查：${scan.files} 个日志文件、${scan.lines} 行中未发现测试用的密码、TOTP 密钥、恢复码、会话令牌或完整身份证号（共查 ${new Set(secrets.map((s) => s.value)).size} 项）\n`);
+    rmSync(logDir, { recursive: true, force: true });
+  }
 } finally {
   await pg.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PII_RETENTION_DAYS, MIN_PII_RETENTION_DAYS } from './privacy/retention-policy.ts';
 
 const ZEnv = z.object({
   /** HTTP port for the API and the web app. */
@@ -61,6 +62,16 @@ const ZEnv = z.object({
     .int()
     .min(180, { message: '审计日志保留期不得少于 180 天（《网络安全法》要求网络日志留存不少于六个月）' })
     .default(200),
+  /**
+   * Days after an incident was closed, or a work order finished, before the retention job destroys the sealed
+   * originals of its personal data (the masked text stays). PIPL art. 19: no longer than needed.
+   */
+  YUNWEI_PII_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(MIN_PII_RETENTION_DAYS, { message: `个人信息保留期不得少于 ${MIN_PII_RETENTION_DAYS} 天（已关闭的工单仍可能重开、回访、考核和结算）` })
+    .max(3650, { message: '个人信息保留期不得超过 3650 天' })
+    .default(DEFAULT_PII_RETENTION_DAYS),
   /** Minutes between signed audit anchors (SM2 signature over the head of the audit chain). */
   YUNWEI_AUDIT_ANCHOR_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
   /** The SM2 anchor-signing key file; default <data dir>/keys/audit-anchor-sm2.json (created on first start, mode 0600). */
@@ -72,6 +83,39 @@ const ZEnv = z.object({
     .optional(),
   /** Where the append-only anchor files are written; default <data dir>/audit-anchors. Ship them off the host. */
   YUNWEI_AUDIT_ANCHOR_DIR: z.string().min(1).optional(),
+  /**
+   * Days after the last day of a contract's service period during which its vendor side keeps access
+   * (acceptance, hand-over and close-out work); the agency administrator may extend it per contract.
+   */
+  YUNWEI_VENDOR_ACCESS_GRACE_DAYS: z.coerce.number().int().min(0, { message: '不得为负数' }).max(365, { message: '不得超过 365 天（更长的访问期请由甲方管理员按合同延长）' }).default(90),
+  /** Days a password stays valid before its holder must change it at sign-in (等保: periodic change). */
+  YUNWEI_PASSWORD_MAX_AGE_DAYS: z.coerce.number().int().min(1, { message: '不得少于 1 天' }).max(365, { message: '不得超过 365 天（等保要求定期更换密码）' }).default(90),
+  /**
+   * ClamAV daemon that scans every uploaded file before it is stored, as "host:port" (clamd's TCP socket,
+   * INSTREAM). When set, an upload is refused if clamd finds malware or cannot be reached (fail closed).
+   */
+  YUNWEI_CLAMD: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([1-9]\d{0,4})$/, { message: '应为 主机:端口，例如 127.0.0.1:3310' })
+    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, { message: '端口应在 1–65535 之间' })
+    .optional(),
+  /** Bulk exports (incident list, audit trail) one user may make per day (Beijing time); over it: 429 and an alert to the auditors. */
+  YUNWEI_EXPORT_DAILY_LIMIT: z.coerce.number().int().min(1, { message: '不得少于 1 次' }).max(10_000).default(50),
+  /**
+   * WAL archiving of the embedded PostgreSQL ("on" by default): finished WAL segments are copied to
+   * <backup dir>/wal, which with a base backup (`yunwei backup`) allows point-in-time restore. Ignored with DATABASE_URL.
+   */
+  YUNWEI_WAL_ARCHIVE: z.enum(['on', 'off'], { message: '应为 on 或 off' }).default('on'),
+  /** Seconds after which a partly filled WAL segment is archived anyway (PostgreSQL archive_timeout): bounds the data-loss window. 0 = only full segments. */
+  YUNWEI_WAL_ARCHIVE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600, { message: '不得超过 3600 秒' })
+    .refine((n) => n === 0 || n >= 30, { message: '应为 0（关闭）或不少于 30 秒（每次切换都会归档一个完整的 16 MB 段文件）' })
+    .default(60),
+  /** Where base backups (base/) and the WAL archive (wal/) go; default <data dir>/backup. Put it on another disk and copy it off the host. */
+  YUNWEI_BACKUP_DIR: z.string().min(1).optional(),
 });
 
 /** Two-factor sign-in policy (see YUNWEI_TWO_FACTOR). */
@@ -82,6 +126,12 @@ function parseTrustProxy(value: string): boolean | string {
   if (value === 'true') return true;
   if (value === 'false') return false;
   return value;
+}
+
+/** "host:port" (or "[v6]:port"), already validated by the schema. */
+function parseHostPort(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  return Object.freeze({ host: value.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(value.slice(at + 1)) });
 }
 
 /** The validated configuration. */
@@ -112,6 +162,10 @@ export interface AppConfig {
     /** Lock duration in minutes. */
     readonly lockoutMinutes: number;
     readonly twoFactor: TwoFactorPolicy;
+    /** Days a password stays valid (then it must be changed at sign-in). */
+    readonly passwordMaxAgeDays: number;
+    /** Days after the service period's end during which a contract's vendor side keeps access. */
+    readonly vendorAccessGraceDays: number;
   };
   readonly audit: {
     /** Minimum retention of audit rows, in days (≥ 180). */
@@ -125,6 +179,21 @@ export interface AppConfig {
     /** Directory of the append-only anchor files. */
     readonly anchorDir: string;
   };
+  /** Physical backups of the embedded PostgreSQL (see server/src/backup/). */
+  readonly backup: {
+    /** Whether the embedded PostgreSQL archives its WAL (YUNWEI_WAL_ARCHIVE). */
+    readonly walArchive: boolean;
+    /** PostgreSQL archive_timeout in seconds (0 = off). */
+    readonly archiveTimeoutSeconds: number;
+    /** Root of the base backups (`base/`) and the WAL archive (`wal/`). */
+    readonly dir: string;
+  };
+  /** clamd's TCP address for scanning uploads; null: no scan. */
+  readonly clamd: { readonly host: string; readonly port: number } | null;
+  /** Bulk exports allowed per user per day. */
+  readonly exportDailyLimit: number;
+  /** Days after a record was finished before the retention job destroys its sealed personal data. */
+  readonly piiRetentionDays: number;
 }
 
 /** Thrown when the environment is invalid; lists every problem. */
@@ -164,7 +233,13 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     reportUpAckMinutes: e.YUNWEI_REPORT_UP_ACK_MINUTES,
     rateLimitPerMinute: e.YUNWEI_RATE_LIMIT_PER_MINUTE,
     trustProxy: parseTrustProxy(e.YUNWEI_TRUST_PROXY),
-    auth: Object.freeze({ lockoutThreshold: e.YUNWEI_LOCKOUT_THRESHOLD, lockoutMinutes: e.YUNWEI_LOCKOUT_MINUTES, twoFactor: e.YUNWEI_TWO_FACTOR }),
+    auth: Object.freeze({
+      lockoutThreshold: e.YUNWEI_LOCKOUT_THRESHOLD,
+      lockoutMinutes: e.YUNWEI_LOCKOUT_MINUTES,
+      twoFactor: e.YUNWEI_TWO_FACTOR,
+      passwordMaxAgeDays: e.YUNWEI_PASSWORD_MAX_AGE_DAYS,
+      vendorAccessGraceDays: e.YUNWEI_VENDOR_ACCESS_GRACE_DAYS,
+    }),
     audit: Object.freeze({
       retentionDays: e.YUNWEI_AUDIT_RETENTION_DAYS,
       anchorMinutes: e.YUNWEI_AUDIT_ANCHOR_MINUTES,
@@ -176,5 +251,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
         ? resolve(cwd, e.YUNWEI_AUDIT_ANCHOR_DIR)
         : join(isAbsolute(e.YUNWEI_DATA_DIR) ? e.YUNWEI_DATA_DIR : resolve(cwd, e.YUNWEI_DATA_DIR), 'audit-anchors'),
     }),
+    backup: Object.freeze({
+      walArchive: e.YUNWEI_WAL_ARCHIVE === 'on',
+      archiveTimeoutSeconds: e.YUNWEI_WAL_ARCHIVE_TIMEOUT_SECONDS,
+      dir: e.YUNWEI_BACKUP_DIR
+        ? resolve(cwd, e.YUNWEI_BACKUP_DIR)
+        : join(isAbsolute(e.YUNWEI_DATA_DIR) ? e.YUNWEI_DATA_DIR : resolve(cwd, e.YUNWEI_DATA_DIR), 'backup'),
+    }),
+    clamd: e.YUNWEI_CLAMD ? parseHostPort(e.YUNWEI_CLAMD) : null,
+    exportDailyLimit: e.YUNWEI_EXPORT_DAILY_LIMIT,
+    piiRetentionDays: e.YUNWEI_PII_RETENTION_DAYS,
   });
 }

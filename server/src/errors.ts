@@ -26,12 +26,16 @@ export const ERROR_CODES = {
   SECOND_FACTOR_INVALID: 401,
   /** The two-factor setup is not in a state that allows this (no enrolment started, already enrolled…). */
   TWO_FACTOR_STATE: 409,
+  /** The password must be changed (initial password set by an administrator, or older than YUNWEI_PASSWORD_MAX_AGE_DAYS) before anything else. */
+  PASSWORD_CHANGE_REQUIRED: 403,
   /** The policy requires two-factor sign-in for this user: it cannot be switched off. */
   TWO_FACTOR_MANDATORY: 409,
   /** A sensitive action needs a fresh confirmation of identity (POST /api/auth/reauth), then a retry. */
   REAUTH_REQUIRED: 403,
   /** Signed in, but the role does not allow this action. */
   FORBIDDEN: 403,
+  /** A security label (or a clearance to grant) above the caller's own clearance (security.md check 8). */
+  SECURITY_LABEL_ABOVE_CLEARANCE: 403,
   /** The resource does not exist or is outside the caller's scope. */
   NOT_FOUND: 404,
   /** The contract does not exist or the caller is not a member. */
@@ -52,12 +56,16 @@ export const ERROR_CODES = {
   VERSION_CONFLICT: 409,
   /** The incident does not exist or is outside the caller's scope. */
   INCIDENT_NOT_FOUND: 404,
-  /** The state machine does not allow this action in the current state. */
-  INCIDENT_TRANSITION_FORBIDDEN: 409,
-  /** A serious fault's handling needs an agency leader's instruction first. */
-  LEADER_APPROVAL_REQUIRED: 409,
-  /** A third-party supplier needs the agency's recorded consent first. */
-  SUPPLIER_CONSENT_REQUIRED: 409,
+  /**
+   * The state machine does not allow this action in the current state (a
+   * skipped or forbidden transition, security.md check 39): 422, unlike a
+   * concurrent change (VERSION_CONFLICT, 409).
+   */
+  INCIDENT_TRANSITION_FORBIDDEN: 422,
+  /** A serious fault's handling needs an agency leader's instruction first (a skipped step: 422, check 39). */
+  LEADER_APPROVAL_REQUIRED: 422,
+  /** A third-party supplier needs the agency's recorded consent first (a skipped step: 422, check 39). */
+  SUPPLIER_CONSENT_REQUIRED: 422,
   /** The system, level or other reference is not defined by the contract. */
   CONTRACT_REFERENCE_UNKNOWN: 400,
   /** The uploaded file is larger than allowed. */
@@ -70,10 +78,10 @@ export const ERROR_CODES = {
   SELF_APPROVAL_FORBIDDEN: 403,
   /** The work order does not exist or is outside the caller's scope. */
   WORK_ORDER_NOT_FOUND: 404,
-  /** The work order's state machine does not allow this action in the current state. */
-  WORK_ORDER_TRANSITION_FORBIDDEN: 409,
-  /** The action lies past the approval gate and the approvals it needs are missing. */
-  WORK_ORDER_APPROVAL_REQUIRED: 409,
+  /** The work order's state machine does not allow this action in the current state (a skipped or forbidden transition: 422, check 39). */
+  WORK_ORDER_TRANSITION_FORBIDDEN: 422,
+  /** The action lies past the approval gate and the approvals it needs are missing (skipping the approval: 422, check 39). */
+  WORK_ORDER_APPROVAL_REQUIRED: 422,
   /** The work order lacks what its kind requires (rollback plan, backup confirmation, legal basis…). */
   WORK_ORDER_INCOMPLETE: 400,
   /** The planned window ends before it starts, or has already ended. */
@@ -96,8 +104,8 @@ export const ERROR_CODES = {
   STAFF_NOT_CLEARED: 409,
   /** The roster entry (or replacement request) does not exist or is outside the caller's contracts. */
   STAFF_NOT_FOUND: 404,
-  /** The roster entry's status does not allow this action (e.g. accepting someone who left). */
-  STAFF_TRANSITION_FORBIDDEN: 409,
+  /** The roster entry's status does not allow this action (e.g. accepting someone who left): 422, like the other forbidden transitions. */
+  STAFF_TRANSITION_FORBIDDEN: 422,
   /** Separation of duties (三权分立): the role cannot be held together with one the user already holds (auditor and system administrator). */
   ROLE_CONFLICT: 409,
   /** The method is not allowed on this resource (e.g. the audit trail is append-only: no PUT, PATCH or DELETE). */
@@ -106,6 +114,18 @@ export const ERROR_CODES = {
   SCOPE_INVALID: 400,
   /** The grant list changed since it was loaded for review; reload and review again. */
   ACCESS_REVIEW_STALE: 409,
+  /** The request body has a content type the endpoint does not read (a JSON endpoint sent `text/plain`, say). */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The request body is over the limit (1 MB for JSON; contract definitions and file uploads have their own). */
+  REQUEST_TOO_LARGE: 413,
+  /** An archive (ZIP, or a Word/Excel file, which is a ZIP) unpacks too large, compresses too well, has too many entries or is encrypted. */
+  ATTACHMENT_ARCHIVE_REFUSED: 422,
+  /** The virus scanner (clamd) found malicious content in the upload; nothing was stored. */
+  ATTACHMENT_MALWARE_FOUND: 422,
+  /** The virus scanner is configured but could not be reached or did not answer: uploads are refused (fail closed). */
+  MALWARE_SCAN_UNAVAILABLE: 503,
+  /** The user reached the daily limit of bulk exports (YUNWEI_EXPORT_DAILY_LIMIT); the auditors were alerted. */
+  EXPORT_LIMIT_EXCEEDED: 429,
   /** Anything unexpected. */
   INTERNAL: 500,
 } as const;

@@ -29,6 +29,7 @@ import { createDb, type Db } from '../../src/db/database.ts';
 import type { TContractDefinition } from '../../src/contracts/contract-definition.schema.ts';
 import { loadSlaContext } from '../../src/sla/sla-context.ts';
 import { computeSla } from '../../src/sla/sla-engine.ts';
+import { labelMacSql } from '../../src/labels/label-mac.ts';
 
 const DISTRICTS = ['东城区', '西城区', '朝阳区', '海淀区', '丰台区', '石景山区', '门头沟区', '房山区', '通州区', '顺义区', '昌平区', '大兴区', '怀柔区', '平谷区', '密云区', '延庆区'];
 const SITE_KINDS = ['社保所', '社保卡服务网点', '经办机构', '街道社保所', '定点医院'];
@@ -242,13 +243,15 @@ export async function generateIncidents(db: Db, opts: GenerateOptions): Promise<
       await sql`
         INSERT INTO incidents (id, contract_id, number, title, description, system_key, site, site_zone, channel, reporter_name,
           reported_at, created_at, level_key, impact, tags, status, waiting_reason, line, leader_approval_required,
-          resolution, satisfaction, sla_next_deadline_at, sla_due_at, sla_breached, sla_at_risk, version, updated_at)
+          resolution, satisfaction, sla_next_deadline_at, sla_due_at, sla_breached, sla_at_risk, version, updated_at, label_mac)
         SELECT id, contract_id, number, title, description, system_key, site, site_zone, channel, reporter,
           reported_at, reported_at + interval '3 minutes', level_key, '{}', '{}', status, waiting_reason, 1, leader,
           CASE WHEN status IN ('resolved', 'closed') THEN (${RESOLUTIONS}::text[])[1 + ((hashtext(number) & 2147483647) % ${RESOLUTIONS.length})] END,
           CASE WHEN status = 'closed' THEN 3 + (hashtext(number) & 2147483647) % 3 END,
           next_deadline, sla_due_at, sla_breached, sla_at_risk, version,
-          CASE status WHEN 'closed' THEN closed_at WHEN 'resolved' THEN resolved_at WHEN 'new' THEN reported_at + interval '3 minutes' ELSE ack_at END
+          CASE status WHEN 'closed' THEN closed_at WHEN 'resolved' THEN resolved_at WHEN 'new' THEN reported_at + interval '3 minutes' ELSE ack_at END,
+          -- the default label's HMAC-SM3, computed by pgcrypto (equal to Node's); null without a key ring (the server computes it at start)
+          ${labelMacSql('incidents', sql`id`, sql`contract_id`, 'internal')}
         FROM bench_gen`.execute(conn);
       await sql`
         INSERT INTO sla_clocks (id, contract_id, subject_type, subject_id, system_key, conditions, is_open, level_key,

@@ -5,6 +5,7 @@
  */
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { sm3Hex } from '../shared/crypto.ts';
+import { DEFAULT_CLEARANCE } from '../labels/security-label.ts';
 
 /** Review frequencies a contract may set. */
 export type ReviewFrequency = 'monthly' | 'quarterly' | 'halfYearly' | 'yearly';
@@ -44,12 +45,14 @@ export interface SnapshotGrant {
   role: string;
   district: string | null;
   street: string | null;
+  /** The grant's clearance; part of the snapshot only when it is not the default (内部), so hashes of lists reviewed before clearances existed stay valid. */
+  clearance?: string | undefined;
 }
 
 /** The canonical snapshot (sorted by grant id) and its SM3 hash. */
 export function grantSnapshot(grants: readonly SnapshotGrant[]): { hash: string; snapshot: SnapshotGrant[] } {
   const snapshot = [...grants]
-    .map((g) => ({ id: g.id, userId: g.userId, role: g.role, district: g.district, street: g.street }))
+    .map((g) => ({ id: g.id, userId: g.userId, role: g.role, district: g.district, street: g.street, ...(g.clearance && g.clearance !== DEFAULT_CLEARANCE ? { clearance: g.clearance } : {}) }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { hash: sm3Hex(canonicalJson(snapshot)), snapshot };
 }

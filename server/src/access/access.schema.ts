@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { ROLE_KEYS } from '../auth/roles.ts';
+import { SECURITY_LABEL_KEYS } from '../labels/security-label.ts';
 
 const ZArea = z.object({ district: z.string(), street: z.string().nullable() });
 
@@ -16,6 +17,7 @@ export const ZGrantRow = z.object({
   role: z.enum(ROLE_KEYS),
   roleSide: z.enum(['agency', 'vendor', 'either']),
   scope: ZArea.nullable().describe('授权范围；null 为整个合同'),
+  clearance: z.enum(SECURITY_LABEL_KEYS).describe('可阅最高安全标记'),
   grantedAt: z.string(),
   grantedByName: z.string().nullable().describe('授权人（null：系统初始化或命令行）'),
   lastSignInAt: z.string().nullable(),

@@ -15,6 +15,7 @@ import { requireContractAccess, requireWholeContract } from '../contracts/contra
 import { assertInScope, effectiveScope, listScopeAreas, scopeFilter } from '../contracts/scope.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { clearanceProblems } from '../staff/staff-clearance.ts';
+import { asClearance } from '../labels/security-label.ts';
 import { localDateOf } from '../staff/staff-rules.ts';
 import { DEFAULT_REVIEW_FREQUENCY, grantSnapshot, nextAccessReviewDue, REVIEW_FREQUENCY_NAMES, type ReviewFrequency } from './access-review.ts';
 
@@ -48,6 +49,7 @@ async function loadGrants(db: Db, contractId: string, def: TContractDefinition) 
       'm.role',
       'm.scope_district',
       'm.scope_street',
+      'm.clearance',
       'm.granted_at',
       'u.id as user_id',
       'u.username',
@@ -81,6 +83,7 @@ async function loadGrants(db: Db, contractId: string, def: TContractDefinition) 
         role: r.role,
         roleSide: ROLES[r.role].side,
         scope: r.scope_district === null ? null : { district: r.scope_district, street: r.scope_street },
+        clearance: asClearance(r.clearance),
         grantedAt: new Date(r.granted_at).toISOString(),
         grantedByName: r.granted_by_name,
         lastSignInAt: r.last_sign_in_at ? new Date(r.last_sign_in_at).toISOString() : null,
@@ -102,7 +105,7 @@ export async function getAccessReview(db: Db, ctx: Ctx, contractId: string) {
   const roles = await requireWholeContract(db, ctx, contractId, ACCESS_REVIEWERS);
   const facts = await contractFacts(db, contractId);
   const grants = await loadGrants(db, contractId, facts.def);
-  const { hash } = grantSnapshot(grants.map((g) => ({ id: g.id, userId: g.userId, role: g.role, district: g.scope?.district ?? null, street: g.scope?.street ?? null })));
+  const { hash } = grantSnapshot(grants.map((g) => ({ id: g.id, userId: g.userId, role: g.role, district: g.scope?.district ?? null, street: g.scope?.street ?? null, clearance: g.clearance })));
   const reviews = await db.selectFrom('access_reviews').selectAll().where('contract_id', '=', contractId).orderBy('reviewed_at', 'desc').limit(50).execute();
   const today = localDateOf(ctx.now, facts.timezone);
   const last = reviews[0];
@@ -145,7 +148,7 @@ export async function recordAccessReview(db: Db, ctx: Ctx, contractId: string, i
     // serialise with grants and revocations of this contract while hashing
     await trx.selectFrom('contracts').select('id').where('id', '=', contractId).forUpdate().execute();
     const grants = await loadGrants(db, contractId, facts.def);
-    const { hash, snapshot } = grantSnapshot(grants.map((g) => ({ id: g.id, userId: g.userId, role: g.role, district: g.scope?.district ?? null, street: g.scope?.street ?? null })));
+    const { hash, snapshot } = grantSnapshot(grants.map((g) => ({ id: g.id, userId: g.userId, role: g.role, district: g.scope?.district ?? null, street: g.scope?.street ?? null, clearance: g.clearance })));
     if (hash !== input.snapshotHash) throw new AppError('ACCESS_REVIEW_STALE', '权限清单在您查看之后发生了变化，请刷新后重新复核');
     const reviewedOn = localDateOf(ctx.now, facts.timezone);
     const nextDue = nextAccessReviewDue({ lastReviewedOn: reviewedOn, periodStart: facts.periodStart, frequency: facts.frequency });

@@ -45,13 +45,13 @@ export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: '上传附件（multipart/form-data，字段 file；按内容识别类型，最大 10 MB）',
         consumes: ['multipart/form-data'],
         params: z.object({ incidentId: z.string() }),
-        response: { 201: z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string() }), 404: ZErrorResponse, 413: ZErrorResponse, 415: ZErrorResponse },
+        response: { 201: z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string() }), 404: ZErrorResponse, 413: ZErrorResponse, 415: ZErrorResponse, 422: ZErrorResponse, 503: ZErrorResponse },
       },
     },
     async (req, reply) => {
       const ctx = ctxOf(req);
       const upload = await readUpload(req);
-      const r = await addIncidentAttachment(app.services.db, ctx, req.params.incidentId, upload.fileName, upload.content);
+      const r = await addIncidentAttachment(app.services.db, ctx, req.params.incidentId, upload.fileName, upload.content, app.services.fileScanner);
       return reply.status(201).send(r);
     },
   );
@@ -77,12 +77,12 @@ export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: '上传工单附件（执行证据、输出文件、测试报告等；multipart/form-data，字段 file；按内容识别类型，最大 10 MB；返回 SM3 摘要）',
         consumes: ['multipart/form-data'],
         params: z.object({ workOrderId: z.string() }),
-        response: { 201: z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string() }), 404: ZErrorResponse, 413: ZErrorResponse, 415: ZErrorResponse },
+        response: { 201: z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string() }), 404: ZErrorResponse, 413: ZErrorResponse, 415: ZErrorResponse, 422: ZErrorResponse, 503: ZErrorResponse },
       },
     },
     async (req, reply) => {
       const { fileName, content } = await readUpload(req);
-      const r = await addWorkOrderAttachment(app.services.db, ctxOf(req), req.params.workOrderId, fileName, content);
+      const r = await addWorkOrderAttachment(app.services.db, ctxOf(req), req.params.workOrderId, fileName, content, app.services.fileScanner);
       return reply.status(201).send(r);
     },
   );

@@ -1,7 +1,8 @@
 /**
  * Attachments on tickets: type checked by content (magic bytes, via
- * `file-type`), never by the name; size limited; stored in PostgreSQL with an
- * SM3 digest; uploads and downloads audited.
+ * `file-type`), never by the name; size limited; archives limited
+ * (archive-limits.ts); scanned by clamd when configured (malware-scan.ts);
+ * stored in PostgreSQL with an SM3 digest; uploads and downloads audited.
  */
 import { fileTypeFromBuffer } from 'file-type';
 import type { Db, Trx } from '../db/database.ts';
@@ -11,6 +12,8 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { sm3Hex } from '../shared/crypto.ts';
 import { REPORTERS, requireIncidentAccess } from '../incidents/incident.service.ts';
+import { checkArchive, ZIP_CONTAINER_TYPES } from './archive-limits.ts';
+import { ScannerUnavailableError, type FileScanner } from './malware-scan.ts';
 
 /** Largest accepted file. */
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -52,12 +55,10 @@ export async function detectAllowedType(fileName: string, buf: Buffer): Promise<
 }
 
 /** Store an attachment on an incident the caller may see. */
-export async function addIncidentAttachment(db: Db, ctx: Ctx, incidentId: string, fileName: string, content: Buffer) {
+export async function addIncidentAttachment(db: Db, ctx: Ctx, incidentId: string, fileName: string, content: Buffer, scanner: FileScanner | null) {
   const inc = await requireIncidentAccess(db, ctx, incidentId, REPORTERS);
-  if (content.length > MAX_ATTACHMENT_BYTES) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
-  const safeName = fileName.replace(/[\\/\u0000-\u001F]/g, '_').slice(0, 200) || 'file';
-  const mime = await detectAllowedType(safeName, content);
-  const digest = sm3Hex(content);
+  const file = await prepareAttachment(db, ctx, { contractId: inc.contractId, subjectType: 'incident', subjectId: incidentId }, fileName, content, scanner);
+  const { fileName: safeName, mimeType: mime, digest } = file;
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('attachments')
@@ -124,12 +125,45 @@ export interface PreparedAttachment {
   content: Buffer;
 }
 
-/** Check a file (size, type by content) before storing it on any record. */
-export async function prepareAttachment(fileName: string, content: Buffer): Promise<PreparedAttachment> {
+/** The record an upload is for (named in the audit row of a refused file). */
+export interface UploadTarget {
+  contractId: string;
+  subjectType: string;
+  subjectId: string;
+}
+
+/**
+ * Check a file before storing it on any record: size, type by content,
+ * archive limits, and the virus scan when a scanner is configured. A file
+ * with malware is refused (422) and its refusal audited; when the scanner
+ * cannot give a verdict the file is refused too (503, fail closed).
+ */
+export async function prepareAttachment(db: Db, ctx: Ctx, target: UploadTarget, fileName: string, content: Buffer, scanner: FileScanner | null): Promise<PreparedAttachment> {
   if (content.length > MAX_ATTACHMENT_BYTES) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
   const safeName = fileName.replace(/[\\/\u0000-\u001F]/g, '_').slice(0, 200) || 'file';
   const mimeType = await detectAllowedType(safeName, content);
-  return { fileName: safeName, mimeType, digest: sm3Hex(content), content };
+  if (ZIP_CONTAINER_TYPES.has(mimeType)) await checkArchive(safeName, content);
+  const digest = sm3Hex(content);
+  if (scanner) {
+    const verdict = await scanner.scan(content).catch((e: unknown) => {
+      // the scanner's address and its error stay in the server's log, not in the answer
+      throw new AppError('MALWARE_SCAN_UNAVAILABLE', '病毒扫描服务暂不可用，为安全起见文件暂不能上传，请稍后重试或联系管理员', {
+        reason: e instanceof ScannerUnavailableError ? 'scannerUnavailable' : 'scanFailed',
+      });
+    });
+    if (!verdict.clean) {
+      await db.transaction().execute((trx) =>
+        recordAudit(
+          trx,
+          actorOf(ctx),
+          { action: 'attachment.malwareRefused', entityType: target.subjectType, entityId: target.subjectId, contractId: target.contractId, after: { fileName: safeName, mimeType, sizeBytes: content.length, digest, signature: verdict.signature } },
+          ctx.now,
+        ),
+      );
+      throw new AppError('ATTACHMENT_MALWARE_FOUND', `文件「${safeName}」经病毒扫描发现恶意代码（${verdict.signature}），已拒绝上传，未保存任何内容`);
+    }
+  }
+  return { fileName: safeName, mimeType, digest, content };
 }
 
 /**

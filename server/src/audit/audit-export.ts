@@ -1,14 +1,14 @@
 /**
  * The auditor's export: the filtered audit trail as an Excel workbook
  * (exceljs), newest first, up to AUDIT_EXPORT_MAX_ROWS rows. The export is
- * itself audited (filter and row count) in the same transaction that reads it.
+ * itself audited (filter and row count) and counts against the user's daily
+ * export limit (privacy/export-limit.ts).
  */
 import ExcelJS from 'exceljs';
 import type { Db } from '../db/database.ts';
 import type { Ctx } from '../shared/context.ts';
-import { recordAudit } from './audit.service.ts';
 import { listAuditRows, type AuditFilter } from './audit.repo.ts';
-import { actorOf } from '../orgs/user.service.ts';
+import { recordExportWithinLimit } from '../privacy/export-limit.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
 
 /** Most rows one export carries. */
@@ -42,6 +42,8 @@ export const AUDIT_ACTION_NAMES: Readonly<Record<string, string>> = {
   'incident.exported': '导出故障清单',
   'audit.exported': '导出审计日志',
   'privacy.unmaskedExported': '明文导出（数据处理工单）',
+  'security.exportLimitExceeded': '超出每日导出上限',
+  'attachment.malwareRefused': '上传文件含恶意代码被拒绝',
 };
 
 function json(v: unknown): string {
@@ -51,8 +53,10 @@ function json(v: unknown): string {
   return text.length > 32_000 ? `${text.slice(0, 32_000)}…` : text;
 }
 
-/** Build the workbook of the filtered audit trail and record the export. */
-export async function exportAuditXlsx(db: Db, ctx: Ctx, filter: Omit<AuditFilter, 'limit' | 'beforeSeq'>): Promise<{ buffer: Buffer; rows: number; truncated: boolean }> {
+/** Build the workbook of the filtered audit trail and record the export; `dailyLimit`: the user's bulk exports allowed per day. */
+export async function exportAuditXlsx(db: Db, ctx: Ctx, filter: Omit<AuditFilter, 'limit' | 'beforeSeq'>, dailyLimit: number): Promise<{ buffer: Buffer; rows: number; truncated: boolean }> {
+  const request = { contractId: filter.contractId ?? null, what: '审计日志' };
+  await recordExportWithinLimit(db, ctx, request, null, dailyLimit);
   const wb = new ExcelJS.Workbook();
   wb.creator = '运维 Yunwei';
   wb.created = ctx.now;
@@ -106,30 +110,29 @@ export async function exportAuditXlsx(db: Db, ctx: Ctx, filter: Omit<AuditFilter
   const header = ws.getRow(1);
   header.font = { bold: true };
   header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE6EEF8' } };
-  await db.transaction().execute((trx) =>
-    recordAudit(
-      trx,
-      actorOf(ctx),
-      {
-        action: 'audit.exported',
-        entityType: 'auditLog',
-        entityId: null,
-        contractId: filter.contractId ?? null,
-        after: {
-          rows: count,
-          truncated,
-          filter: {
-            contractId: filter.contractId ?? null,
-            action: filter.action ?? null,
-            entityType: filter.entityType ?? null,
-            actor: filter.actor ?? null,
-            from: filter.from?.toISOString() ?? null,
-            to: filter.to?.toISOString() ?? null,
-          },
+  await recordExportWithinLimit(
+    db,
+    ctx,
+    request,
+    {
+      action: 'audit.exported',
+      entityType: 'auditLog',
+      entityId: null,
+      contractId: filter.contractId ?? null,
+      after: {
+        rows: count,
+        truncated,
+        filter: {
+          contractId: filter.contractId ?? null,
+          action: filter.action ?? null,
+          entityType: filter.entityType ?? null,
+          actor: filter.actor ?? null,
+          from: filter.from?.toISOString() ?? null,
+          to: filter.to?.toISOString() ?? null,
         },
       },
-      ctx.now,
-    ),
+    },
+    dailyLimit,
   );
   return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), rows: count, truncated };
 }

@@ -1,14 +1,15 @@
 /**
- * Audit trail endpoints: list and Excel export (the contract's auditors, not
- * its agency administrators: 三权分立; platform administrators for everything),
- * and verification of the chain against the signed anchors (auditors,
- * platform administrators). PUT, PATCH and DELETE answer 405 for everyone,
+ * Audit trail endpoints: list and Excel export (the contract's auditors for
+ * their contract, the platform auditor for everything; never an agency
+ * administrator or the platform administrator: 三权分立, security.md check 7),
+ * and verification of the chain against the signed anchors (unscoped contract
+ * auditors, the platform auditor). PUT, PATCH and DELETE answer 405 for everyone,
  * and the database refuses changing or deleting audit rows anyway (migration 0009).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
-import { AppError } from '../errors.ts';
+import { AppError, contractNotFound } from '../errors.ts';
 import { AUDIT_READERS } from '../auth/roles.ts';
 import { requireContractAccess } from '../contracts/contract-access.ts';
 import type { ContractScope } from '../contracts/scope.ts';
@@ -17,6 +18,7 @@ import { listAuditRows, oldestAuditAt, type AuditFilter } from './audit.repo.ts'
 import { verifyAuditWithAnchors } from './audit-anchor.ts';
 import { exportAuditXlsx } from './audit-export.ts';
 import { listMyMemberships } from '../orgs/user.service.ts';
+import { isPlatformAuditor } from '../orgs/platform-auditor.ts';
 import type { Db } from '../db/database.ts';
 import type { Ctx } from '../shared/context.ts';
 import { contentDisposition } from '../http/content-disposition.ts';
@@ -40,7 +42,7 @@ const ZAuditRow = z.object({
 });
 
 const ZAuditFilter = z.object({
-  contractId: z.string().uuid().optional().describe('合同 ID（平台管理员可省略以查看全部）'),
+  contractId: z.string().uuid().optional().describe('合同 ID（平台安全审计员可省略以查看全部）'),
   action: z.string().max(100).optional().describe('动作前缀，如 contract.'),
   entityType: z.string().max(50).optional().describe('对象类型，如 user、incident'),
   actor: z.string().max(100).optional().describe('操作人姓名包含'),
@@ -81,12 +83,28 @@ const ZVerify = z.object({
 
 /**
  * Who may read (and export) the audit trail of `contractId`, or all of it;
- * returns the reader's district/street scope there (null: every row).
+ * returns the reader's district/street scope there (null: every row). The
+ * platform auditor reads every row, of any contract or none; the platform
+ * administrator reads none (三权分立), whatever their contract roles.
  */
 async function authorizeAuditRead(db: Db, ctx: Ctx, contractId: string | undefined): Promise<ContractScope> {
+  if (await isPlatformAuditor(db, ctx.user.id)) {
+    if (contractId) await requireContractExists(db, contractId);
+    return null;
+  }
+  if (ctx.user.isPlatformAdmin) throw platformAdminRefused();
   if (contractId) return (await requireContractAccess(db, ctx, contractId, AUDIT_READERS)).scope;
-  if (!ctx.user.isPlatformAdmin) throw new AppError('FORBIDDEN', '请选择要查看审计日志的合同');
-  return null;
+  throw new AppError('FORBIDDEN', '请选择要查看审计日志的合同');
+}
+
+/** The platform administrator's refusal on every audit route (三权分立). */
+function platformAdminRefused(): AppError {
+  return new AppError('FORBIDDEN', '按三权分立，平台管理员不能查看或校验审计日志，请由安全审计员查看');
+}
+
+async function requireContractExists(db: Db, contractId: string): Promise<void> {
+  const found = await db.selectFrom('contracts').select('id').where('id', '=', contractId).executeTakeFirst();
+  if (!found) throw contractNotFound();
 }
 
 function filterOf(q: z.infer<typeof ZAuditFilter>): Omit<AuditFilter, 'limit' | 'beforeSeq'> {
@@ -121,7 +139,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'user' },
       schema: {
         tags: ['审计'],
-        summary: '审计日志（审计员按合同查看；平台管理员可查看全部）',
+        summary: '审计日志（审计员按合同查看；平台安全审计员可查看全部；平台管理员不可查看）',
         querystring: ZAuditQuery,
         response: { 200: z.array(ZAuditRow), 403: ZErrorResponse, 404: ZErrorResponse },
       },
@@ -164,7 +182,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       const ctx = ctxOf(req);
       const scope = await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
       requireRecentAuth(req);
-      const { buffer } = await exportAuditXlsx(app.services.db, ctx, { ...filterOf(req.query), scope });
+      const { buffer } = await exportAuditXlsx(app.services.db, ctx, { ...filterOf(req.query), scope }, app.services.exportDailyLimit);
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', contentDisposition('审计日志.xlsx'))
@@ -176,14 +194,15 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/audit/verify',
     {
       config: { access: 'user' },
-      schema: { tags: ['审计'], summary: '校验审计哈希链及 SM2 签名锚点（审计员、平台管理员）', response: { 200: ZVerify, 403: ZErrorResponse } },
+      schema: { tags: ['审计'], summary: '校验审计哈希链及 SM2 签名锚点（不限区域的审计员、平台安全审计员）', response: { 200: ZVerify, 403: ZErrorResponse } },
     },
     async (req) => {
       const ctx = ctxOf(req);
-      if (!ctx.user.isPlatformAdmin) {
-        const mine = await listMyMemberships(app.services.db, ctx.user.id);
+      if (!(await isPlatformAuditor(app.services.db, ctx.user.id))) {
+        if (ctx.user.isPlatformAdmin) throw platformAdminRefused();
+        const mine = await listMyMemberships(app.services.db, ctx.user.id, ctx.now);
         // the chain covers every contract and district: an auditor limited to a district does not verify it
-        if (!mine.some((m) => m.role === 'auditor' && m.scope === null)) throw new AppError('FORBIDDEN', '只有不限区域的审计员或平台管理员可以校验审计链');
+        if (!mine.some((m) => m.role === 'auditor' && m.scope === null)) throw new AppError('FORBIDDEN', '只有不限区域的审计员或平台安全审计员可以校验审计链');
       }
       const r = await verifyAuditWithAnchors(app.services.db, app.services.auditAnchors);
       const oldest = await oldestAuditAt(app.services.db);

@@ -4,14 +4,16 @@
  * security: password change, open sessions, sign-in history, sign out everywhere.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { AppError } from '../errors.ts';
 import type { Db } from '../db/database.ts';
 import {
   changePassword,
+  completePasswordChange,
   completeSecondFactor,
+  forcedChangeMessage,
   listMySessions,
   listMySignInEvents,
   reauthenticate,
@@ -24,23 +26,44 @@ import {
 } from './auth.service.ts';
 import { hasTwoFactor, isTwoFactorRequired } from './two-factor.service.ts';
 import { listMyMemberships } from '../orgs/user.service.ts';
+import { isPlatformAuditor } from '../orgs/platform-auditor.ts';
 import { REAUTH_MAX_AGE_MINUTES } from './reauth.ts';
-import { ZMe, ZPasswordChangeBody, ZReauthBody, ZSecondFactorCode, ZSession, ZSignInBody, ZSignInEvent, ZSignInResult, type TMe } from './auth.schema.ts';
+import { ZMe, ZPasswordChangeBody, ZReauthBody, ZSecondFactorCode, ZSession, ZSignInBody, ZSignInEvent, ZSignInResult, type TMe, type TSignInResult } from './auth.schema.ts';
+import type { SignInOutcome } from './session.ts';
 
-/** Name of the session cookie. */
+/** Name of the session cookie over plain HTTP (development, tests). */
 export const SESSION_COOKIE = 'yunwei_session';
 
-/** Set the session cookie (httpOnly, SameSite=Strict, Secure behind TLS). */
+/**
+ * Name of the session cookie over HTTPS (YUNWEI_COOKIE_SECURE=true): the
+ * `__Host-` prefix makes the browser refuse it unless it is Secure, has
+ * Path=/ and no Domain, so neither a sibling subdomain nor a plain-HTTP page
+ * can plant or overwrite it (security.md check 15).
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** The session cookie's name for the deployment: `__Host-` prefixed when the cookie is Secure. */
+export function sessionCookieName(cookieSecure: boolean): string {
+  return cookieSecure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/** Set the session cookie (httpOnly, SameSite=Strict, Path=/, no Domain; Secure and `__Host-` behind TLS). */
 export function setSessionCookie(reply: FastifyReply, token: string, opts: { cookieSecure: boolean; maxSeconds: number }): void {
-  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: opts.cookieSecure, path: '/', maxAge: opts.maxSeconds });
+  reply.setCookie(sessionCookieName(opts.cookieSecure), token, { httpOnly: true, sameSite: 'strict', secure: opts.cookieSecure, path: '/', maxAge: opts.maxSeconds });
+}
+
+/** Clear the session cookie (same attributes as when it was set, or the browser keeps a `__Host-` cookie). */
+export function clearSessionCookie(reply: FastifyReply, cookieSecure: boolean): void {
+  reply.clearCookie(sessionCookieName(cookieSecure), { httpOnly: true, sameSite: 'strict', secure: cookieSecure, path: '/' });
 }
 
 /** The `me` document of a signed-in user. */
 export async function presentMe(db: Db, user: SessionUser, policy: SessionPolicy): Promise<TMe> {
-  const [memberships, twoFactorEnabled, twoFactorRequired] = await Promise.all([
-    listMyMemberships(db, user.id),
+  const [memberships, twoFactorEnabled, twoFactorRequired, platformAuditor] = await Promise.all([
+    listMyMemberships(db, user.id, new Date()),
     hasTwoFactor(db, user.id),
     isTwoFactorRequired(db, user, policy.twoFactor),
+    isPlatformAuditor(db, user.id),
   ]);
   return {
     id: user.id,
@@ -48,12 +71,28 @@ export async function presentMe(db: Db, user: SessionUser, policy: SessionPolicy
     displayName: user.displayName,
     organisationName: user.organisationName,
     isPlatformAdmin: user.isPlatformAdmin,
+    isPlatformAuditor: platformAuditor,
     lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
     lastSignInIp: user.lastSignInIp,
     twoFactorEnabled,
     twoFactorRequired,
     memberships,
   };
+}
+
+/**
+ * Answer a sign-in step that passed: set the cookie of the new session and
+ * present it (the user for a complete session; for one that must first change
+ * its password, a short-lived cookie and the reason).
+ */
+export async function presentSignIn(reply: FastifyReply, app: FastifyInstance, outcome: SignInOutcome): Promise<TSignInResult> {
+  const { db, sessionPolicy, cookieSecure } = app.services;
+  if (outcome.stage === 'complete') {
+    setSessionCookie(reply, outcome.token, { cookieSecure, maxSeconds: sessionPolicy.maxHours * 3600 });
+    return { stage: 'complete' as const, ...(await presentMe(db, outcome.user, sessionPolicy)) };
+  }
+  setSessionCookie(reply, outcome.token, { cookieSecure, maxSeconds: 15 * 60 });
+  return { stage: 'passwordChange' as const, username: outcome.user.username, displayName: outcome.user.displayName, reason: outcome.reason, message: forcedChangeMessage(outcome.reason, sessionPolicy) };
 }
 
 /** The session behind the request in any stage (routes with access `signingIn`). */
@@ -97,6 +136,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         setSessionCookie(reply, r.token, cookieOpts());
         return { stage: 'complete' as const, ...(await presentMe(db, r.user, sessionPolicy)) };
       }
+      if (r.stage === 'passwordChange') return presentSignIn(reply, app, { stage: 'passwordChange', token: r.token, user: r.user, reason: r.passwordChangeReason ?? 'expired' });
       // a short-lived cookie for the second step only
       setSessionCookie(reply, r.token, { ...cookieOpts(), maxSeconds: 15 * 60 });
       return { stage: r.stage, username: r.user.username, displayName: r.user.displayName };
@@ -117,8 +157,25 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const { db, sessionPolicy } = app.services;
       const r = await completeSecondFactor(db, authSessionOf(req), req.body.code, { clientIp: req.ip, userAgent: req.headers['user-agent'] ?? null }, sessionPolicy, new Date());
-      setSessionCookie(reply, r.token, cookieOpts());
-      return { stage: 'complete' as const, ...(await presentMe(db, r.user, sessionPolicy)) };
+      return presentSignIn(reply, app, r);
+    },
+  );
+
+  app.post(
+    '/api/auth/login/password-change',
+    {
+      config: { access: 'signingIn', rateLimit: signInRateLimit(() => app.services.signInPerMinute) },
+      schema: {
+        tags: ['登录'],
+        summary: '登录时强制修改密码（初始密码或密码已过期）：再次输入当前密码并设置新密码，完成登录；其他设备上的登录随之失效',
+        body: ZPasswordChangeBody,
+        response: { 200: ZSignInResult, 400: ZErrorResponse, 401: ZErrorResponse, 403: ZErrorResponse, 409: ZErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const { db, sessionPolicy } = app.services;
+      const r = await completePasswordChange(db, authSessionOf(req), req.body, { clientIp: req.ip, userAgent: req.headers['user-agent'] ?? null }, sessionPolicy, new Date());
+      return presentSignIn(reply, app, { stage: 'complete', ...r });
     },
   );
 
@@ -130,7 +187,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       await signOut(app.services.db, authSessionOf(req).user, req.ip, new Date());
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(reply, app.services.cookieSecure);
       return { ok: true as const };
     },
   );
@@ -200,7 +257,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const ctx = ctxOf(req);
       const sessionsEnded = await signOutEverywhere(app.services.db, ctx.user, ctx.clientIp, ctx.now);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(reply, app.services.cookieSecure);
       return { sessionsEnded };
     },
   );

@@ -11,6 +11,7 @@ export const ZMe = z.object({
   displayName: z.string(),
   organisationName: z.string().nullable(),
   isPlatformAdmin: z.boolean(),
+  isPlatformAuditor: z.boolean().describe('平台安全审计员：查看并校验全平台审计日志'),
   lastSignInAt: z.string().nullable().describe('上一次登录时间'),
   lastSignInIp: z.string().nullable(),
   twoFactorEnabled: z.boolean().describe('已启用双因素验证（TOTP）'),
@@ -32,13 +33,25 @@ export type TMe = z.infer<typeof ZMe>;
 /**
  * Outcome of a sign-in step: signed in (`complete`, with the user), or the
  * password was right and the session now waits for the TOTP code
- * (`secondFactor`) or for TOTP enrolment (`enrolment`, required by policy).
+ * (`secondFactor`) or for TOTP enrolment (`enrolment`, required by policy),
+ * or for the forced password change (`passwordChange`: an initial password set
+ * by an administrator, or one older than the policy allows).
  */
 export const ZSignInResult = z.discriminatedUnion('stage', [
   ZMe.extend({ stage: z.literal('complete') }),
   z.object({ stage: z.literal('secondFactor'), username: z.string(), displayName: z.string() }),
   z.object({ stage: z.literal('enrolment'), username: z.string(), displayName: z.string() }),
+  z.object({
+    stage: z.literal('passwordChange'),
+    username: z.string(),
+    displayName: z.string(),
+    reason: z.enum(['initial', 'expired']).describe('initial：管理员设置的初始密码；expired：密码已超过有效期'),
+    message: z.string().describe('须修改密码的原因（中文）'),
+  }),
 ]);
+
+/** Outcome of a sign-in step (TypeScript). */
+export type TSignInResult = z.infer<typeof ZSignInResult>;
 
 /** Sign-in body. */
 export const ZSignInBody = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) });

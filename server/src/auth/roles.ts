@@ -41,6 +41,13 @@ export const AUDIT_READERS: readonly Role[] = ['auditor'];
 /** Roles that may manage memberships of a contract. */
 export const MEMBERSHIP_MANAGERS: readonly Role[] = ['agencyAdmin'];
 
+/**
+ * Roles that may change the security label of an incident or work order
+ * (security.md check 8): the agency's administrator and project lead, the
+ * owners of the data; never vendor roles. Each change is audited.
+ */
+export const LABEL_SETTERS: readonly Role[] = ['agencyAdmin', 'agencyProjectLead'];
+
 /** Roles that may import a new version of an existing contract. */
 export const CONTRACT_EDITORS: readonly Role[] = ['agencyAdmin'];
 

@@ -9,15 +9,72 @@ import { randomToken, sm3Hex } from '../shared/crypto.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
 import type { SessionPolicy, SessionUser } from './auth.service.ts';
+import { passwordChangeReason, type PasswordChangeReason } from './password-profile.ts';
 
-/** Where a session stands: signed in, or waiting for the second factor / TOTP enrolment. */
-export type SessionStage = 'complete' | 'secondFactor' | 'enrolment';
+/**
+ * Where a session stands: signed in, or waiting for the second factor / TOTP
+ * enrolment, or for the forced password change (initial or expired password).
+ */
+export type SessionStage = 'complete' | 'secondFactor' | 'enrolment' | 'passwordChange';
 
 /** Minutes a password-only session has to pass the second factor or enrol. */
 export const PARTIAL_SESSION_MINUTES = 10;
 
-/** How the sign-in was completed (recorded in the audit row). */
-export type SignInMethod = 'password' | 'password+totp' | 'password+recoveryCode' | 'password+totpEnrolment';
+/**
+ * How the sign-in was completed (recorded in the audit row). `…+passwordChange`:
+ * completed by the forced password change (after the second factor, when the user has one).
+ */
+export type SignInMethod = 'password' | 'password+totp' | 'password+recoveryCode' | 'password+totpEnrolment' | 'password+passwordChange';
+
+/** The outcome of a sign-in step that passed: a complete session, or one that must first change the password. */
+export type SignInOutcome =
+  | { stage: 'complete'; token: string; user: SessionUser }
+  | { stage: 'passwordChange'; token: string; user: SessionUser; reason: PasswordChangeReason };
+
+/**
+ * Finish a sign-in whose factors all passed: a complete session
+ * ({@link completeSignIn}), or, when the password must be changed first
+ * (initial password, or older than the policy allows), a partial session in
+ * the `passwordChange` stage that only the change can complete.
+ */
+export async function finishSignIn(
+  trx: Trx,
+  userId: string,
+  partialSessionId: string | null,
+  method: SignInMethod,
+  client: { clientIp: string | null; userAgent: string | null },
+  policy: SessionPolicy,
+  now: Date,
+  extra: Record<string, unknown> = {},
+): Promise<SignInOutcome> {
+  const u = await trx.selectFrom('users').select(['must_change_password', 'password_changed_at', 'demo_account']).where('id', '=', userId).executeTakeFirstOrThrow();
+  const reason = passwordChangeReason({ mustChangePassword: u.must_change_password, passwordChangedAt: new Date(u.password_changed_at), demoAccount: u.demo_account }, policy.passwordMaxAgeDays, now);
+  if (reason === null) return { stage: 'complete', ...(await completeSignIn(trx, userId, partialSessionId, method, client, policy, now, extra)) };
+  if (partialSessionId) await trx.updateTable('sessions').set({ revoked_at: now }).where('id', '=', partialSessionId).execute();
+  const partial = await startSession(trx, userId, 'passwordChange', client, policy, now);
+  const user = await trx
+    .selectFrom('users')
+    .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
+    .select(['users.id', 'users.username', 'users.display_name', 'users.is_platform_admin', 'users.organisation_id', 'users.last_sign_in_at', 'users.last_sign_in_ip', 'organisations.name as organisation_name'])
+    .where('users.id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return {
+    stage: 'passwordChange',
+    token: partial.token,
+    reason,
+    user: {
+      id: user.id,
+      username: user.username,
+      displayName: user.display_name,
+      organisationId: user.organisation_id,
+      organisationName: user.organisation_name,
+      isPlatformAdmin: user.is_platform_admin,
+      sessionId: partial.sessionId,
+      lastSignInAt: user.last_sign_in_at ? new Date(user.last_sign_in_at) : null,
+      lastSignInIp: user.last_sign_in_ip,
+    },
+  };
+}
 
 /** Open a session in `stage`; returns the token for the cookie. */
 export async function startSession(

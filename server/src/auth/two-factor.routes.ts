@@ -9,7 +9,8 @@ import { AppError } from '../errors.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { requireRecentAuth } from './reauth.ts';
 import { confirmEnrolment, disableTwoFactor, hasTwoFactor, regenerateRecoveryCodes, startTotpEnrolment, twoFactorStatus } from './two-factor.service.ts';
-import { authSessionOf, presentMe, setSessionCookie } from './auth.routes.ts';
+import { authSessionOf, presentSignIn } from './auth.routes.ts';
+import { passwordChangeRequired } from './auth.service.ts';
 import { ZRecoveryCodes, ZSecondFactorCode, ZSignInResult, ZTotpEnrolment, ZTwoFactorStatus } from './auth.schema.ts';
 
 /** Two-factor routes. */
@@ -36,6 +37,7 @@ export const twoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const session = authSessionOf(req);
       if (session.stage === 'secondFactor') throw new AppError('SECOND_FACTOR_REQUIRED', '请先输入动态验证码完成登录');
+      if (session.stage === 'passwordChange') throw passwordChangeRequired();
       if (session.stage === 'complete' && (await hasTwoFactor(app.services.db, session.user.id))) requireRecentAuth(req);
       return startTotpEnrolment(app.services.db, session.user, new Date());
     },
@@ -56,8 +58,7 @@ export const twoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
       const { db, sessionPolicy } = app.services;
       const r = await confirmEnrolment(db, authSessionOf(req), req.body.code, { clientIp: req.ip, userAgent: req.headers['user-agent'] ?? null }, sessionPolicy, new Date());
       if (!r.signIn) return { recoveryCodes: r.recoveryCodes, signIn: null };
-      setSessionCookie(reply, r.signIn.token, { cookieSecure: app.services.cookieSecure, maxSeconds: sessionPolicy.maxHours * 3600 });
-      return { recoveryCodes: r.recoveryCodes, signIn: { stage: 'complete' as const, ...(await presentMe(db, r.signIn.user, sessionPolicy)) } };
+      return { recoveryCodes: r.recoveryCodes, signIn: await presentSignIn(reply, app, r.signIn) };
     },
   );
 

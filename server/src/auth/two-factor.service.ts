@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
 import type { TwoFactorPolicy } from '../config.ts';
 import { TWO_FACTOR_ROLES } from './roles.ts';
-import { completeSignIn } from './session.ts';
+import { finishSignIn, type SignInOutcome } from './session.ts';
 import type { AuthenticatedSession, ClientInfo, SessionPolicy, SessionUser } from './auth.service.ts';
 import {
   isReplayedTotp,
@@ -24,7 +24,7 @@ import {
   totpUri,
 } from './totp.ts';
 
-/** Whether the policy requires a second factor of this user (platform admin flag and current roles). */
+/** Whether the policy requires a second factor of this user (platform administrator and auditor flags and current roles). */
 export async function isTwoFactorRequired(db: Db | Trx, user: { id: string; isPlatformAdmin: boolean }, policy: TwoFactorPolicy): Promise<boolean> {
   switch (policy) {
     case 'all':
@@ -33,6 +33,8 @@ export async function isTwoFactorRequired(db: Db | Trx, user: { id: string; isPl
       return false;
     case 'privileged': {
       if (user.isPlatformAdmin) return true;
+      const auditor = await db.selectFrom('users').select('is_platform_auditor').where('id', '=', user.id).executeTakeFirst();
+      if (auditor?.is_platform_auditor === true) return true;
       const m = await db
         .selectFrom('memberships')
         .select('id')
@@ -194,12 +196,13 @@ export async function confirmEnrolment(
   client: ClientInfo,
   policy: SessionPolicy,
   now: Date,
-): Promise<{ recoveryCodes: string[]; signIn: { token: string; user: SessionUser } | null }> {
+): Promise<{ recoveryCodes: string[]; signIn: SignInOutcome | null }> {
   if (session.stage === 'secondFactor') throw new AppError('SECOND_FACTOR_REQUIRED', '请先输入动态验证码完成登录');
+  if (session.stage === 'passwordChange') throw new AppError('PASSWORD_CHANGE_REQUIRED', '请先修改密码');
   const actor: AuditActor = { userId: session.user.id, name: session.user.displayName, role: null, clientIp: client.clientIp };
   return db.transaction().execute(async (trx) => {
     const { recoveryCodes } = await confirmTotpEnrolment(trx, actor, session.user.id, code, now);
-    const signIn = session.stage === 'enrolment' ? await completeSignIn(trx, session.user.id, session.user.sessionId, 'password+totpEnrolment', client, policy, now) : null;
+    const signIn = session.stage === 'enrolment' ? await finishSignIn(trx, session.user.id, session.user.sessionId, 'password+totpEnrolment', client, policy, now) : null;
     return { recoveryCodes, signIn };
   });
 }

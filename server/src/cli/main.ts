@@ -2,7 +2,8 @@
  * The `yunwei` command line: thin commands over the same services the HTTP API uses.
  */
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, type AppConfig } from '../config.ts';
 import { parseContractDefinition, type DefinitionIssue } from '../contracts/contract-definition.parse.ts';
 import { importContract } from '../contracts/contract.service.ts';
@@ -19,8 +20,15 @@ import { AppError } from '../errors.ts';
 import { startServer } from '../server.ts';
 import { ROLE_KEYS } from '../auth/roles.ts';
 import { rotateDataKey } from '../privacy/key-rotation.ts';
+import { loadOrCreateKeyRing } from '../privacy/key-ring.ts';
+import { installKeyRing } from '../privacy/pii-vault.ts';
+import { verifySecurityLabels } from '../labels/label-integrity.ts';
 import { registerDomains } from '../domains.ts';
 import { SYSTEM_ACTOR } from '../audit/audit.service.ts';
+import { takeBaseBackup } from '../backup/backup.service.ts';
+import { BackupError } from '../backup/backup-files.ts';
+import { restoreBaseBackup } from '../backup/restore.service.ts';
+import { walArchiveDir } from '../backup/wal-archive.ts';
 
 /** The command line as an audit actor. */
 const CLI_ACTOR = { userId: null, name: '系统（命令行）', role: 'cli', clientIp: null };
@@ -67,6 +75,28 @@ async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']
   } finally {
     await database.close();
   }
+}
+
+/** Physical backup commands work on the embedded PostgreSQL only. */
+function refuseExternalDatabase(cfg: AppConfig): void {
+  if (!cfg.databaseUrl) return;
+  throw new BackupError(
+    '当前使用外部 PostgreSQL（DATABASE_URL），yunwei backup / restore 只用于内置数据库：请用数据库自身的工具备份与恢复，例如 pgBackRest 或 pg_basebackup 加 WAL 归档（可按时间点恢复），或 pg_dump（逻辑备份，不能按时间点恢复）；详见 README「备份与恢复」',
+  );
+}
+
+/** An instant in Beijing time to the millisecond, in the form `restore --to` takes (China has no daylight saving time). */
+function restoreTimeText(at: Date | string): string {
+  return `${new Date(new Date(at).getTime() + 8 * 3_600_000).toISOString().replace('Z', '')}+08:00`;
+}
+
+/** `--to`: an ISO 8601 time with an explicit zone (a restore to the wrong hour is worse than a refusal). */
+function parseRestoreTime(text: string): Date {
+  const at = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text.trim()) || Number.isNaN(at.getTime())) {
+    throw new BackupError(`恢复时刻「${text}」格式不正确：应为 ISO 8601 并写明时区，例如 2026-11-24T10:30:00+08:00`);
+  }
+  return at;
 }
 
 function fail(e: unknown): void {
@@ -131,7 +161,7 @@ export async function main(argv: string[]): Promise<boolean> {
         return;
       }
       try {
-        const r = await withDb((db) => importContract(db, null, text, new Date(), opts.note));
+        const r = await withDb((db) => importContract(db, null, text, new Date(), opts.note, { vendorAccessGraceDays: config().auth.vendorAccessGraceDays }));
         process.stdout.write(`${r.created ? '已导入新合同' : '已导入新版本'}：${parsed.definition.contract.code} 第 ${r.version} 版（合同 ID ${r.contractId}）\n`);
       } catch (e) {
         fail(e);
@@ -187,20 +217,22 @@ export async function main(argv: string[]): Promise<boolean> {
   const user = program.command('user').description('用户管理');
   user
     .command('create')
-    .description('创建用户（生产环境用它创建第一个平台管理员）')
+    .description('创建用户（生产环境用它创建第一个平台管理员和第一个安全审计员）')
     .requiredOption('--username <name>', '用户名')
     .requiredOption('--name <displayName>', '姓名')
     .option('--org <organisation>', '所属单位')
     .option('--platform-admin', '平台管理员')
+    .option('--platform-auditor', '平台安全审计员（查看、校验全平台审计日志；不能同时为平台管理员）')
     .option('--password <password>', '密码（不填则从标准输入读取第一行）')
-    .action(async (opts: { username: string; name: string; org?: string; platformAdmin?: boolean; password?: string }) => {
+    .action(async (opts: { username: string; name: string; org?: string; platformAdmin?: boolean; platformAuditor?: boolean; password?: string }) => {
       const password = opts.password ?? readFileSync(0, 'utf8').split('\n')[0] ?? '';
       try {
         const r = await withDb((db) =>
-          createUser(db, null, { username: opts.username, displayName: opts.name, password, organisationName: opts.org, isPlatformAdmin: opts.platformAdmin === true }, new Date()),
+          createUser(db, null, { username: opts.username, displayName: opts.name, password, organisationName: opts.org, isPlatformAdmin: opts.platformAdmin === true, isPlatformAuditor: opts.platformAuditor === true }, new Date()),
         );
         process.stdout.write(`已创建用户 ${opts.username}（ID ${r.id}）\n`);
         if (opts.platformAdmin) process.stdout.write('平台管理员首次登录时须用验证器 App 绑定双因素验证（TOTP），并妥善保存恢复码\n');
+        if (opts.platformAuditor) process.stdout.write('安全审计员首次登录时须用验证器 App 绑定双因素验证（TOTP），并妥善保存恢复码\n');
       } catch (e) {
         fail(e);
       }
@@ -221,6 +253,30 @@ export async function main(argv: string[]): Promise<boolean> {
           await grantRole(db, null, { userId: u.id, contractId: c.id, role: opts.role }, new Date());
         });
         process.stdout.write(`已授予 ${opts.username} 在 ${opts.contract} 中的角色 ${opts.role}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  const integrity = program.command('integrity').description('数据完整性校验（HMAC-SM3）');
+  integrity
+    .command('verify')
+    .description('重新计算全部故障单、工单安全标记的 HMAC-SM3 校验值：不符的记录按「敏感」处理，写入审计日志并通知审计员和甲方系统管理员；有不符时退出码为 2')
+    .action(async () => {
+      try {
+        const cfg = config();
+        if (!existsSync(cfg.dataKeyFile)) throw new AppError('VALIDATION_FAILED', `找不到数据密钥文件 ${cfg.dataKeyFile}，无法校验安全标记`);
+        const ring = loadOrCreateKeyRing(cfg.dataKeyFile, new Date()).ring;
+        installKeyRing(ring);
+        const r = await withDb((db) => verifySecurityLabels(db, new Date(), { ring }));
+        if (r.violations.length === 0) {
+          process.stdout.write(`安全标记完整：共校验 ${r.checked} 条记录\n`);
+          return;
+        }
+        const names = { incidents: '故障单', work_orders: '工单' } as const;
+        for (const v of r.violations) process.stderr.write(`安全标记校验失败：${names[v.table]} ${v.number}（${v.table} ${v.id}）${v.alerted ? '，已告警' : '，此前已告警，尚未重新设定标记'}\n`);
+        process.stderr.write(`共校验 ${r.checked} 条记录，${r.violations.length} 条不符（新告警 ${r.violations.filter((v) => v.alerted).length} 条）\n`);
+        process.exitCode = 2;
       } catch (e) {
         fail(e);
       }
@@ -270,6 +326,76 @@ export async function main(argv: string[]): Promise<boolean> {
     const r = await resetTwoFactor(db, CLI_ACTOR, id, new Date(), reason);
     return `已重置双因素验证，结束 ${r.sessionsEnded} 个登录会话；该用户下次登录时须重新绑定验证器`;
   });
+
+  program
+    .command('backup')
+    .description('在线基础备份内置 PostgreSQL（服务运行时即可执行）：复制数据目录并取得所需的 WAL，写入 <备份目录>/base/<UTC 时间>/，附 SM3 摘要清单；密钥不在备份中，须另行备份')
+    .action(async () => {
+      try {
+        const cfg = config();
+        refuseExternalDatabase(cfg);
+        const database = await openDatabase(cfg, { migrate: false, poolSize: 1 });
+        try {
+          const r = await takeBaseBackup({
+            url: database.url,
+            clusterDir: join(cfg.dataDir, 'pg'),
+            credentialsFile: join(cfg.dataDir, 'pg-credentials.json'),
+            backupRoot: cfg.backup.dir,
+            archiveDir: walArchiveDir(cfg.backup.dir),
+            separate: { dataKeyFile: cfg.dataKeyFile, anchorKeyFile: cfg.audit.anchorPrivateKey ? null : cfg.audit.anchorKeyFile, anchorDir: cfg.audit.anchorDir },
+            now: new Date(),
+          });
+          const m = r.manifest;
+          process.stdout.write(`已完成基础备份：${r.dir}\n`);
+          process.stdout.write(`  PostgreSQL ${m.pgVersion}，共 ${m.files.length} 个文件、${(r.bytes / 1024 / 1024).toFixed(1)} MB；WAL ${m.startWalFile} 至 ${m.stopWalFile}（LSN ${m.startLsn} → ${m.stopLsn}）\n`);
+          process.stdout.write(`  可恢复到 ${restoreTimeText(m.stoppedAt)} 之后的任一时刻，前提是保留 WAL 归档 ${walArchiveDir(cfg.backup.dir)}\n`);
+          process.stdout.write(
+            `  未包含密钥（须另行备份，与数据库备份分开保存）：数据密钥 ${m.separate.dataKeyFile}（${m.separate.dataKeyIds.length > 0 ? `密钥 ${m.separate.dataKeyIds.join('、')}` : '备份时尚无该文件'}）；审计锚点签名密钥 ${m.separate.anchorKeyFile ?? '由环境变量提供'}；审计锚点文件 ${m.separate.anchorDir}\n`,
+          );
+        } finally {
+          await database.close();
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  program
+    .command('restore')
+    .description('把基础备份恢复到新的数据目录并重放 WAL 归档（可恢复到指定时刻）；逐个核对文件的 SM3 摘要，恢复后校验审计链')
+    .requiredOption('--backup <dir>', '基础备份目录（<备份目录>/base/<时间>）')
+    .requiredOption('--target <dir>', '新的数据目录（不存在或为空；不会覆盖已有数据）')
+    .option('--to <time>', '恢复到该时刻的状态，ISO 8601 且写明时区，例如 2026-11-24T10:30:00+08:00；不填则恢复到归档中最新的状态')
+    .option('--wal-archive <dir>', 'WAL 归档目录（默认为基础备份旁的 wal/，即 <备份目录>/wal）')
+    .action(async (opts: { backup: string; target: string; to?: string; walArchive?: string }) => {
+      try {
+        refuseExternalDatabase(config());
+        const backupDir = resolve(opts.backup);
+        const targetTime = opts.to === undefined ? null : parseRestoreTime(opts.to);
+        const defaultArchive = join(backupDir, '..', '..', 'wal');
+        const archiveDir = opts.walArchive ? resolve(opts.walArchive) : existsSync(defaultArchive) ? resolve(defaultArchive) : null;
+        if (!archiveDir) process.stderr.write(`注意：没有找到 WAL 归档（${resolve(defaultArchive)}），只能恢复到基础备份完成时的状态\n`);
+        const target = resolve(opts.target);
+        process.stdout.write(`正在恢复 ${backupDir} → ${target}${targetTime ? `（目标时刻 ${restoreTimeText(targetTime)}）` : ''}…\n`);
+        const r = await restoreBaseBackup({ backupDir, targetDir: target, archiveDir, targetTime });
+        process.stdout.write(
+          `已恢复：${target}（已核对 ${r.filesVerified} 个文件的 SM3 摘要；最后重放的事务提交于 ${r.lastReplayedAt ? restoreTimeText(r.lastReplayedAt) : '备份完成之前'}；共 ${r.tables} 张表、${r.rows} 行）\n`,
+        );
+        if (r.audit.ok) process.stdout.write(`审计链完整：共校验 ${r.audit.rowsChecked} 条记录，最后序号 ${r.audit.lastSeq ?? '无'}\n`);
+        else {
+          process.stderr.write(`审计链校验失败：${r.audit.problem?.message ?? ''}\n`);
+          process.exitCode = 2;
+        }
+        const s = r.manifest.separate;
+        process.stdout.write('下一步：\n');
+        process.stdout.write(`  1. 取回另行保存的密钥：数据密钥文件${s.dataKeyIds.length > 0 ? `（须含密钥 ${s.dataKeyIds.join('、')}）` : ''}放到 ${join(target, 'keys', 'data-keys.json')} 或用 YUNWEI_DATA_KEY_FILE 指定；审计锚点签名密钥与锚点文件同理（keys/audit-anchor-sm2.json、audit-anchors/）\n`);
+        process.stdout.write(`  2. 启动：YUNWEI_DATA_DIR=${target} npx yunwei start\n`);
+        process.stdout.write('  3. 恢复后的数据库进入新的时间线：启动后立即执行 yunwei backup，建立新的基础备份\n');
+        if (targetTime) process.stdout.write('  按时间点恢复时，晚于该时刻签署的审计锚点在 yunwei audit verify 中会显示为记录被截断：这是预期结果，请把这些锚点文件另行存档\n');
+      } catch (e) {
+        fail(e);
+      }
+    });
 
   const demo = program.command('demo').description('演示数据');
   demo

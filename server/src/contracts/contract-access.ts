@@ -8,13 +8,20 @@ import { isRole, type Role } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
 import { findGrants } from './contract.repo.ts';
 import { isInScope, scopeOfGrants, type ContractScope } from './scope.ts';
+import { HIGHEST_LABEL, highestOf, mayRead, type SecurityLabel } from '../labels/security-label.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The caller's roles in a contract and the district/street scope they act in (null = the whole contract). */
+/**
+ * The caller's roles in a contract, the district/street scope they act in
+ * (null = the whole contract) and their clearance: the highest security
+ * label they may read (labels/security-label.ts). Lists filter on both with
+ * `reachFilter` (scope.ts); single records are checked by {@link requireLocatedRecord}.
+ */
 export interface ContractAccess {
   roles: Role[];
   scope: ContractScope;
+  clearance: SecurityLabel;
 }
 
 /**
@@ -27,7 +34,7 @@ export interface ContractAccess {
  */
 export async function requireContractAccess(db: Db, ctx: Ctx, contractId: string, allowed?: readonly Role[]): Promise<ContractAccess> {
   if (!UUID_RE.test(contractId)) throw contractNotFound();
-  const grants = (await findGrants(db, ctx.user.id, contractId)).filter((g): g is typeof g & { role: Role } => isRole(g.role));
+  const grants = (await findGrants(db, ctx.user.id, contractId, ctx.now)).filter((g): g is typeof g & { role: Role } => isRole(g.role));
   const roles = [...new Set(grants.map((g) => g.role))];
   if (roles.length === 0 && !ctx.user.isPlatformAdmin) throw contractNotFound();
   if (roles.length === 0) {
@@ -37,9 +44,14 @@ export async function requireContractAccess(db: Db, ctx: Ctx, contractId: string
   if (allowed && !ctx.user.isPlatformAdmin && !roles.some((r) => allowed.includes(r))) {
     throw new AppError('FORBIDDEN', '您在该合同中的角色无权执行此操作');
   }
-  if (ctx.user.isPlatformAdmin) return { roles, scope: null };
+  if (ctx.user.isPlatformAdmin) return { roles, scope: null, clearance: HIGHEST_LABEL };
   const acting = allowed ? grants.filter((g) => allowed.includes(g.role)) : grants;
-  return { roles, scope: scopeOfGrants(acting.map((g) => ({ scopeDistrict: g.scope_district, scopeStreet: g.scope_street }))) };
+  return {
+    roles,
+    scope: scopeOfGrants(acting.map((g) => ({ scopeDistrict: g.scope_district, scopeStreet: g.scope_street }))),
+    // the highest clearance among the grants the caller acts in
+    clearance: highestOf(acting.map((g) => g.clearance)),
+  };
 }
 
 /**
@@ -83,13 +95,15 @@ export async function requireRecordRoles(db: Db, ctx: Ctx, contractId: string, n
 /**
  * Access to one located record (incident, work order, and through them their
  * attachments and documents): contract membership, optionally one of
- * `allowed` roles, and the record inside the caller's district/street scope.
- * Out of contract and out of scope both answer `notFound()` (404).
+ * `allowed` roles, the record inside the caller's district/street scope, and
+ * its security label within the caller's clearance (`label`: the label the
+ * record reads as, label-mac.ts `effectiveLabel`). Out of contract, out of
+ * scope and above clearance all answer `notFound()` (404).
  */
 export async function requireLocatedRecord(
   db: Db,
   ctx: Ctx,
-  record: { contractId: string; district: string | null; street: string | null },
+  record: { contractId: string; district: string | null; street: string | null; label: SecurityLabel },
   notFound: () => AppError,
   allowed?: readonly Role[],
 ): Promise<ContractAccess> {
@@ -100,6 +114,6 @@ export async function requireLocatedRecord(
     if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw notFound();
     throw e;
   }
-  if (!isInScope(access.scope, record)) throw notFound();
+  if (!isInScope(access.scope, record) || !mayRead(access.clearance, record.label)) throw notFound();
   return access;
 }

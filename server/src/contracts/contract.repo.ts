@@ -97,11 +97,11 @@ export async function insertVersionRows(trx: Trx, contractId: string, versionId:
 }
 
 /**
- * Contracts visible to a user: those with an active membership (all, for
+ * Contracts visible to a user: those with a grant that counts at `now` (all, for
  * platform administrators). Only the parties and the number of systems are
  * read from each definition, not the whole document.
  */
-export async function listContractsForUser(db: Db, userId: string, all: boolean) {
+export async function listContractsForUser(db: Db, userId: string, all: boolean, now: Date) {
   let q = db
     .selectFrom('contracts')
     .innerJoin('contract_versions as v', 'v.id', 'contracts.current_version_id')
@@ -126,26 +126,35 @@ export async function listContractsForUser(db: Db, userId: string, all: boolean)
           .select('memberships.id')
           .whereRef('memberships.contract_id', '=', 'contracts.id')
           .where('memberships.user_id', '=', userId)
-          .where('memberships.revoked_at', 'is', null),
+          .where('memberships.revoked_at', 'is', null)
+          .where((w) => w.or([w('memberships.vendor_side', '=', false), w('contracts.vendor_access_ends_at', '>', now)])),
       ),
     );
   }
   return q.execute();
 }
 
-/** Active roles of a user in a contract. */
-export async function findRoles(db: Db, userId: string, contractId: string): Promise<string[]> {
-  return (await findGrants(db, userId, contractId)).map((r) => r.role);
+/** Active roles of a user in a contract (at `now`: see {@link findGrants}). */
+export async function findRoles(db: Db, userId: string, contractId: string, now: Date): Promise<string[]> {
+  return (await findGrants(db, userId, contractId, now)).map((r) => r.role);
 }
 
-/** A user's active grants in a contract: role and district/street scope. */
-export async function findGrants(db: Db | Trx, userId: string, contractId: string): Promise<{ role: string; scope_district: string | null; scope_street: string | null }[]> {
+/**
+ * A user's grants that count at `now` in a contract: role, district/street
+ * scope and clearance (highest readable security label). Revoked grants never
+ * count; vendor-side grants stop counting when the contract's vendor access
+ * has ended (read from the contract row in the same query).
+ */
+export async function findGrants(db: Db | Trx, userId: string, contractId: string, now: Date): Promise<{ role: string; scope_district: string | null; scope_street: string | null; clearance: string }[]> {
   return db
-    .selectFrom('memberships')
-    .select(['role', 'scope_district', 'scope_street'])
-    .where('user_id', '=', userId)
-    .where('contract_id', '=', contractId)
-    .where('revoked_at', 'is', null)
+    .selectFrom('memberships as m')
+    .innerJoin('contracts as c', 'c.id', 'm.contract_id')
+    .select(['m.role', 'm.scope_district', 'm.scope_street', 'm.clearance'])
+    .where('m.user_id', '=', userId)
+    .where('m.contract_id', '=', contractId)
+    .where('m.revoked_at', 'is', null)
+    // vendor-side grants stop counting when the contract's vendor access has ended (contracts/vendor-access.ts)
+    .where((eb) => eb.or([eb('m.vendor_side', '=', false), eb('c.vendor_access_ends_at', '>', now)]))
     .execute();
 }
 
@@ -162,6 +171,8 @@ export async function findContractWithCurrentVersion(db: Db, contractId: string)
       'contracts.period_end',
       'contracts.total_amount_fen',
       'contracts.timezone',
+      'contracts.vendor_access_extended_until',
+      'contracts.vendor_access_ends_at',
       'v.id as version_id',
       'v.version',
       'v.definition',

@@ -5,10 +5,20 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { getContractDetail, importContract, listContracts, validateContractYaml } from './contract.service.ts';
-import { ZContractDetail, ZContractIdParams, ZContractSummary, ZImportResponse, ZMember, ZValidateResponse, ZYamlBody } from './contract.schema.ts';
-import { grantRole, listContractMembers, revokeRole } from '../orgs/user.service.ts';
+import { ZContractDetail, ZContractIdParams, ZContractSummary, ZImportResponse, ZMember, ZValidateResponse, ZVendorAccessExtensionBody, ZYamlBody } from './contract.schema.ts';
+import { extendVendorAccess } from './vendor-access.service.ts';
+import { stepUpOf } from '../auth/reauth.ts';
+import { grantRole, listContractMembers, revokeRole, setGrantClearance } from '../orgs/user.service.ts';
+import { SECURITY_LABEL_KEYS } from '../labels/security-label.ts';
 import { ROLE_KEYS } from '../auth/roles.ts';
 import { contractJsonSchema } from './contract-json-schema.ts';
+
+/**
+ * The one JSON body allowed over the 1 MB default: a contract definition (up
+ * to 2,000,000 characters of YAML, up to 3 bytes each in UTF-8, plus JSON
+ * escaping). The demo contracts are 80–150 KB.
+ */
+export const CONTRACT_BODY_LIMIT = 8 * 1024 * 1024;
 
 /** Contract routes. */
 export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -25,6 +35,7 @@ export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/contracts/validate',
     {
       config: { access: 'user' },
+      bodyLimit: CONTRACT_BODY_LIMIT,
       schema: { tags: ['合同'], summary: '校验合同定义（不写入）', body: ZYamlBody, response: { 200: ZValidateResponse } },
     },
     async (req) => {
@@ -43,6 +54,7 @@ export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/contracts/import',
     {
       config: { access: 'user' },
+      bodyLimit: CONTRACT_BODY_LIMIT,
       schema: {
         tags: ['合同'],
         summary: '导入合同定义（新合同须平台管理员；新版本须该合同的甲方系统管理员）',
@@ -52,7 +64,7 @@ export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const ctx = ctxOf(req);
-      const result = await importContract(app.services.db, ctx, req.body.yaml, ctx.now, req.body.note);
+      const result = await importContract(app.services.db, ctx, req.body.yaml, ctx.now, req.body.note, { vendorAccessGraceDays: app.services.vendorAccessGraceDays });
       return reply.status(201).send(result);
     },
   );
@@ -77,7 +89,25 @@ export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: ZContractDetail, 404: ZErrorResponse },
       },
     },
-    async (req) => getContractDetail(app.services.db, ctxOf(req), req.params.contractId),
+    async (req) => getContractDetail(app.services.db, ctxOf(req), req.params.contractId, app.services.vendorAccessGraceDays),
+  );
+
+  app.post(
+    '/api/contracts/:contractId/vendor-access-extension',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['合同'],
+        summary: '延长乙方访问期限（该合同的甲方系统管理员或平台管理员；须填写理由，记入审计日志；须先再次验证身份）',
+        params: ZContractIdParams,
+        body: ZVendorAccessExtensionBody,
+        response: { 200: z.object({ extendedUntil: z.string(), endsAt: z.string() }), 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse },
+      },
+    },
+    async (req) => {
+      const ctx = ctxOf(req);
+      return extendVendorAccess(app.services.db, ctx, { contractId: req.params.contractId, until: req.body.until, reason: req.body.reason }, app.services.vendorAccessGraceDays, ctx.now, stepUpOf(req));
+    },
   );
 
   app.get(
@@ -105,15 +135,31 @@ export const contractRoutes: FastifyPluginAsyncZod = async (app) => {
             .nullable()
             .optional()
             .describe('授权范围（区、街道）；不填为整个合同'),
+          clearance: z.enum(SECURITY_LABEL_KEYS).optional().describe('可阅最高安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于授权人本人的'),
         }),
         response: { 201: z.object({ id: z.string() }), 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse },
       },
     },
     async (req, reply) => {
       const ctx = ctxOf(req);
-      const r = await grantRole(app.services.db, ctx, { userId: req.body.userId, contractId: req.params.contractId, role: req.body.role, scope: req.body.scope }, ctx.now);
+      const r = await grantRole(app.services.db, ctx, { userId: req.body.userId, contractId: req.params.contractId, role: req.body.role, scope: req.body.scope, clearance: req.body.clearance }, ctx.now);
       return reply.status(201).send({ id: r.id });
     },
+  );
+
+  app.patch(
+    '/api/contracts/:contractId/members/:membershipId',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['合同'],
+        summary: '调整授权的可阅最高安全标记（甲方系统管理员；不能高于本人的；记入审计）',
+        params: ZContractIdParams.extend({ membershipId: z.string().uuid() }),
+        body: z.object({ clearance: z.enum(SECURITY_LABEL_KEYS) }),
+        response: { 200: z.object({ id: z.string(), clearance: z.enum(SECURITY_LABEL_KEYS) }), 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse },
+      },
+    },
+    async (req) => setGrantClearance(app.services.db, ctxOf(req), { membershipId: req.params.membershipId, contractId: req.params.contractId, clearance: req.body.clearance }),
   );
 
   app.delete(

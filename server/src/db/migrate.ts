@@ -18,6 +18,10 @@ import * as m0011 from './migrations/2026-11-24T0011-personal-data.ts';
 import * as m0012 from './migrations/2026-11-24T0012-record-scopes.ts';
 import * as m0014 from './migrations/2026-11-24T0014-staff-document-destruction.ts';
 import * as m0015 from './migrations/2026-11-24T0015-sla-clock-schedule.ts';
+import * as m0016 from './migrations/2026-11-24T0016-security-labels.ts';
+import * as m0017 from './migrations/2026-11-24T0017-vendor-access-password-profile.ts';
+import * as m0018 from './migrations/2026-11-24T0018-export-limit-index.ts';
+import * as m0019 from './migrations/2026-11-24T0019-platform-auditor-retention.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
@@ -34,6 +38,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0012-record-scopes': m0012,
   '2026-11-24T0014-staff-document-destruction': m0014,
   '2026-11-24T0015-sla-clock-schedule': m0015,
+  '2026-11-24T0016-security-labels': m0016,
+  '2026-11-24T0017-vendor-access-password-profile': m0017,
+  '2026-11-24T0018-export-limit-index': m0018,
+  '2026-11-24T0019-platform-auditor-retention': m0019,
 };
 
 class StaticProvider implements MigrationProvider {

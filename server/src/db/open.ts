@@ -9,6 +9,7 @@ import type { AppConfig } from '../config.ts';
 import { createDb, type Db } from './database.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
 import { migrateToLatest } from './migrate.ts';
+import { walArchiveDir } from '../backup/wal-archive.ts';
 
 /** An open database and how to close it. */
 export interface OpenDatabase {
@@ -51,7 +52,7 @@ async function canConnect(url: string): Promise<boolean> {
 
 /** Open (and migrate) the configured database. */
 export async function openDatabase(
-  config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>,
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'backup'>,
   opts: { migrate?: boolean; poolSize?: number; log?: (m: string) => void } = {},
 ): Promise<OpenDatabase> {
   const log = opts.log ?? (() => undefined);
@@ -72,7 +73,8 @@ export async function openDatabase(
       log('使用已在运行的内置 PostgreSQL');
     } else {
       log(`启动内置 PostgreSQL（数据目录 ${join(config.dataDir, 'pg')}）…`);
-      const server = await startEmbeddedPostgres({ dataDir: config.dataDir });
+      const walArchive = config.backup.walArchive ? { dir: walArchiveDir(config.backup.dir), timeoutSeconds: config.backup.archiveTimeoutSeconds } : undefined;
+      const server = await startEmbeddedPostgres({ dataDir: config.dataDir, walArchive });
       url = server.url;
       stopEmbedded = server.stop;
     }

@@ -25,12 +25,28 @@ export interface UsersTable {
   organisation_id: string | null;
   password_hash: string;
   is_platform_admin: Generated<boolean>;
+  /** The platform's security auditor (migration 0019): reads and verifies the whole audit trail; never also a platform administrator. */
+  is_platform_auditor: Generated<boolean>;
   status: Generated<'active' | 'disabled'>;
   failed_attempts: Generated<number>;
   locked_until: Timestamp | null;
   last_sign_in_at: Timestamp | null;
   last_sign_in_ip: string | null;
   created_at: CreatedAt;
+  /** When the current password was set (forced change after YUNWEI_PASSWORD_MAX_AGE_DAYS). */
+  password_changed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** The password was set by an administrator: it must be changed at the next sign-in. */
+  must_change_password: Generated<boolean>;
+  /** A demo account (demo seed): never forced to change its password. */
+  demo_account: Generated<boolean>;
+}
+
+/** Hashes of a user's replaced passwords (a new password may not repeat one of the last five). */
+export interface UserPasswordHistoryTable {
+  id: Generated<string>;
+  user_id: string;
+  password_hash: string;
+  replaced_at: Timestamp;
 }
 
 export interface SessionsTable {
@@ -44,7 +60,7 @@ export interface SessionsTable {
   user_agent: string | null;
   revoked_at: Timestamp | null;
   /** 'complete', or a password-only session that may only pass the second factor ('secondFactor') or enrol TOTP ('enrolment'). */
-  stage: Generated<'complete' | 'secondFactor' | 'enrolment'>;
+  stage: Generated<'complete' | 'secondFactor' | 'enrolment' | 'passwordChange'>;
   /** Last re-authentication (step-up) in this session. */
   reauthenticated_at: Timestamp | null;
 }
@@ -91,6 +107,10 @@ export interface ContractsTable {
   total_amount_fen: BigIntCol;
   current_version_id: string | null;
   created_at: CreatedAt;
+  /** Last day (contract time zone) of an explicit extension of the vendor side's access; null = none. */
+  vendor_access_extended_until: string | null;
+  /** When the vendor side's access ends: period end + grace setting, or the extension if later. */
+  vendor_access_ends_at: Timestamp;
 }
 
 export interface ContractVersionsTable {
@@ -154,6 +174,10 @@ export interface MembershipsTable {
   /** Agency grants may be limited to a district (and a street within it); null = the whole contract. */
   scope_district: string | null;
   scope_street: string | null;
+  /** The highest security label the holder may read through this grant (migration 0016). */
+  clearance: Generated<'public' | 'internal' | 'sensitive'>;
+  /** A vendor-side grant (vendor role, or held by a person of a vendor party): stops counting when the contract's vendor access ends (migration 0017). */
+  vendor_side: Generated<boolean>;
 }
 
 export interface AuditLogTable {
@@ -342,6 +366,14 @@ export interface IncidentsTable {
   pii_index: Generated<string[]>;
   /** When the record was sealed; null only for rows older than migration 0011. */
   pii_sealed_at: Timestamp | null;
+  /** When the retention job destroyed the sealed originals (migration 0019); the masked text stays. */
+  pii_anonymised_at: Timestamp | null;
+  /** Security label (migration 0016): public | internal | sensitive (labels/security-label.ts). */
+  security_label: Generated<'public' | 'internal' | 'sensitive'>;
+  /** HMAC-SM3 of (table, id, contract, label), "<key id>.<hex>"; null only for rows older than migration 0016 until the first start. */
+  label_mac: string | null;
+  /** When the integrity verifier found the MAC broken; the row reads as sensitive until its label is set again. */
+  label_alarm_at: Timestamp | null;
 }
 
 export interface IncidentEventsTable {
@@ -486,6 +518,14 @@ export interface WorkOrdersTable {
   pii_sealed: string | null;
   pii_index: Generated<string[]>;
   pii_sealed_at: Timestamp | null;
+  /** When the retention job destroyed the sealed originals (migration 0019); the masked text stays. */
+  pii_anonymised_at: Timestamp | null;
+  /** Security label (migration 0016): public | internal | sensitive (labels/security-label.ts). */
+  security_label: Generated<'public' | 'internal' | 'sensitive'>;
+  /** HMAC-SM3 of (table, id, contract, label), "<key id>.<hex>"; null only for rows older than migration 0016 until the first start. */
+  label_mac: string | null;
+  /** When the integrity verifier found the MAC broken; the row reads as sensitive until its label is set again. */
+  label_alarm_at: Timestamp | null;
 }
 
 export interface WorkOrderApprovalsTable {
@@ -662,6 +702,7 @@ export interface Database {
   audit_pending: AuditPendingTable;
   user_totp: UserTotpTable;
   user_recovery_codes: UserRecoveryCodesTable;
+  user_password_history: UserPasswordHistoryTable;
   audit_anchors: AuditAnchorsTable;
   jobs: JobsTable;
   calendar_overrides: CalendarOverridesTable;

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { importContract } from '../contracts/contract.service.ts';
-import { createUser, grantRole } from '../orgs/user.service.ts';
+import { createUser, grantRole, markDemoAccount } from '../orgs/user.service.ts';
+import { setPlatformAuditor } from '../orgs/platform-auditor.ts';
+import { extendVendorAccess } from '../contracts/vendor-access.service.ts';
+import { addDays, DEFAULT_VENDOR_ACCESS_GRACE_DAYS } from '../contracts/vendor-access.ts';
+import { localDateOf } from '../staff/staff-rules.ts';
 import { ROLES, type Role } from '../auth/roles.ts';
 import { enrolClearedStaff } from '../staff/staff.service.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
@@ -75,10 +79,32 @@ export function readDemoCredentials(dataDir: string): DemoCredential[] {
 }
 
 /**
+ * The demo contracts are the real 2021–2023 contracts, whose service periods
+ * (and grace periods) are over, so their vendor side could no longer sign in.
+ * The demo records an explicit extension through the same audited service an
+ * agency administrator uses, to one year from today, whenever less than
+ * half a year is left. Returns the new last day, or null when nothing changed.
+ */
+async function keepDemoVendorAccess(db: Db, contractId: string, graceDays: number, now: Date): Promise<string | null> {
+  const c = await db.selectFrom('contracts').select(['timezone', 'vendor_access_ends_at']).where('id', '=', contractId).executeTakeFirstOrThrow();
+  if (new Date(c.vendor_access_ends_at).getTime() - now.getTime() > 183 * 86_400_000) return null;
+  const until = addDays(localDateOf(now, c.timezone), 365);
+  await extendVendorAccess(db, null, { contractId, until, reason: `演示数据：延长乙方访问期限至 ${until}（演示合同的服务期已结束，延长后乙方演示账号可继续登录）` }, graceDays, now);
+  return until;
+}
+
+/**
  * Load the sample contracts and demo users, if not there yet. Idempotent:
  * a second run adds nothing. Returns every demo credential.
  */
-export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: string) => void = () => undefined): Promise<DemoCredential[]> {
+export async function seedDemo(
+  db: Db,
+  dataDir: string,
+  now: Date,
+  log: (m: string) => void = () => undefined,
+  opts: { vendorAccessGraceDays?: number } = {},
+): Promise<DemoCredential[]> {
+  const graceDays = opts.vendorAccessGraceDays ?? DEFAULT_VENDOR_ACCESS_GRACE_DAYS;
   const creds = readDemoCredentials(dataDir);
   const known = new Set(creds.map((c) => c.username));
   const save = (): void => writeFileSync(join(dataDir, 'demo-credentials.json'), JSON.stringify(creds, null, 2), { mode: 0o600 });
@@ -89,12 +115,16 @@ export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: stri
     nameIdx++;
     return s + g;
   };
-  const ensureUser = async (username: string, description: string, org: string | undefined, kind: 'agency' | 'vendor' | 'platform', isPlatformAdmin = false): Promise<string> => {
+  const ensureUser = async (username: string, description: string, org: string | undefined, kind: 'agency' | 'vendor' | 'platform', isPlatformAdmin = false, isPlatformAuditor = false): Promise<string> => {
     const displayName = nextName();
     const existing = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
-    if (existing) return existing.id;
+    if (existing) {
+      await markDemoAccount(db, existing.id, now);
+      return existing.id;
+    }
     const password = generatePassword();
-    const u = await createUser(db, null, { username, displayName, password, organisationName: org, organisationKind: kind, isPlatformAdmin }, now);
+    // demo accounts: marked, never forced to change their (random, local) password
+    const u = await createUser(db, null, { username, displayName, password, organisationName: org, organisationKind: kind, isPlatformAdmin, isPlatformAuditor, demoAccount: true }, now);
     if (!known.has(username)) {
       creds.push({ username, password, displayName, description });
       known.add(username);
@@ -107,6 +137,8 @@ export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: stri
   };
 
   await ensureUser('admin', '平台管理员', '运维平台运营方', 'platform', true);
+  // 三权分立 at platform level: the security auditor reads the trail the administrator cannot (an older demo database gets the flag now)
+  await setPlatformAuditor(db, null, await ensureUser('security-auditor', '平台安全审计员', '运维平台运营方', 'platform', false, true), true, now);
 
   const files = existsSync(DEMO_CONTRACTS_DIR) ? readdirSync(DEMO_CONTRACTS_DIR).filter((f) => f.endsWith('.yaml')).sort() : [];
   for (const file of files) {
@@ -114,10 +146,12 @@ export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: stri
     const code = /^\s*code:\s*(\S+)/m.exec(text)?.[1];
     let contract = code ? await db.selectFrom('contracts').select('id').where('code', '=', code).executeTakeFirst() : undefined;
     if (!contract) {
-      const r = await importContract(db, null, text, now, '演示数据');
+      const r = await importContract(db, null, text, now, '演示数据', { vendorAccessGraceDays: graceDays });
       contract = { id: r.contractId };
       log(`已导入示例合同 ${file}`);
     }
+    const extended = await keepDemoVendorAccess(db, contract.id, graceDays, now);
+    if (extended) log(`示例合同 ${code ?? file}：乙方访问期限已延长至 ${extended}（演示合同的服务期已结束）`);
     const row = await db.selectFrom('contract_versions').select('definition').where('contract_id', '=', contract.id).orderBy('version', 'desc').executeTakeFirstOrThrow();
     const def = row.definition as TContractDefinition;
     const prefix = PREFIX[def.contract.code] ?? def.contract.code.toLowerCase();
@@ -126,7 +160,8 @@ export async function seedDemo(db: Db, dataDir: string, now: Date, log: (m: stri
     const lead = vendors.find((p) => p.leadMember) ?? vendors[0];
     for (const [role, suffix] of AGENCY_ROLES) {
       const id = await ensureUser(`${prefix}-${suffix}`, `${def.contract.code} ${agency?.name ?? '甲方'}`, agency?.name, 'agency');
-      await grantRole(db, null, { userId: id, contractId: contract.id, role }, now);
+      // the agency's administrator and project lead may read and set 敏感 records (security labels)
+      await grantRole(db, null, { userId: id, contractId: contract.id, role, clearance: role === 'agencyAdmin' || role === 'agencyProjectLead' ? 'sensitive' : undefined }, now);
     }
     // vendor people are on the roster, accepted and with an agreement on file, before any grant
     const enrol = async (userId: string, role: Role, partyKey: string | undefined, i: number): Promise<void> => {

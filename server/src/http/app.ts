@@ -3,7 +3,7 @@
  * modules and the static web app. `buildApp` never listens, so tests drive it
  * with `inject()`.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -25,7 +25,7 @@ import type { AppConfig } from '../config.ts';
 export type { ChannelConfig };
 import { AppError } from '../errors.ts';
 import { authenticate, type SessionPolicy } from '../auth/auth.service.ts';
-import { SESSION_COOKIE } from '../auth/auth.routes.ts';
+import { sessionCookieName } from '../auth/auth.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { twoFactorRoutes } from '../auth/two-factor.routes.ts';
 import { userSecurityRoutes } from '../auth/user-security.routes.ts';
@@ -44,16 +44,69 @@ import { privacyRoutes } from '../privacy/privacy.routes.ts';
 import { closeoutRoutes } from '../privacy/closeout.routes.ts';
 import { staffRoutes } from '../staff/staff.routes.ts';
 import { accessRoutes } from '../access/access.routes.ts';
+import { labelRoutes } from '../labels/label.routes.ts';
 import { registerDomains } from '../domains.ts';
 import { createChannels, type ChannelConfig } from '../notices/notice-channels.ts';
 import type { ReportUpDeps } from '../notices/report-up.service.ts';
 import { SlaError } from '../sla/sla-errors.ts';
+import { clamdScanner, type FileScanner } from '../attachments/malware-scan.ts';
+
+/** Largest JSON body (security.md check 23); a route that needs more says so with its own `bodyLimit`. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * What the log must never hold (security.md check 35): credentials in
+ * headers, request bodies (passwords, codes, personal data) and the session
+ * cookie a response sets. Fastify's request serializer logs only method,
+ * URL, host and address, so these paths guard logs that name a request or
+ * body explicitly.
+ */
+export const LOG_REDACT_PATHS: readonly string[] = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.body',
+  'request.headers.cookie',
+  'request.headers.authorization',
+  'request.body',
+  'headers.cookie',
+  'headers.authorization',
+  'res.headers["set-cookie"]',
+  'reply.headers["set-cookie"]',
+  'body',
+  'password',
+  'newPassword',
+  'currentPassword',
+  'secret',
+  'token',
+  '*.password',
+  '*.newPassword',
+  '*.currentPassword',
+  '*.secret',
+  '*.token',
+];
+
+/** The URL as logged: query values are left out, since a search may carry a name, a phone or an ID number. */
+export function loggedUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const names = url
+    .slice(q + 1)
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p) => `${p.split('=', 1)[0] ?? ''}=…`);
+  return `${url.slice(0, q)}?${names.join('&')}`;
+}
+
+/** Where and how much the server logs. */
+export type LogSetting = boolean | { level: AppConfig['logLevel']; stream: NonNullable<Extract<FastifyServerOptions['logger'], { stream?: unknown }>['stream']> };
+import { DEFAULT_PASSWORD_MAX_AGE_DAYS } from '../auth/password-profile.ts';
+import { DEFAULT_VENDOR_ACCESS_GRACE_DAYS } from '../contracts/vendor-access.ts';
 
 /** Everything the app needs from outside. */
 export interface AppDeps {
   db: Db;
   config: Pick<AppConfig, 'cookieSecure' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'logLevel'> &
-    Partial<Pick<AppConfig, 'channels' | 'reportUpAckMinutes' | 'rateLimitPerMinute' | 'trustProxy' | 'auth' | 'audit'>> & {
+    Partial<Pick<AppConfig, 'channels' | 'reportUpAckMinutes' | 'rateLimitPerMinute' | 'trustProxy' | 'auth' | 'audit' | 'clamd' | 'exportDailyLimit'>> & {
       /** Sign-in attempts per minute per (client address, username); default 10. */
       signInPerMinute?: number;
     };
@@ -61,8 +114,10 @@ export interface AppDeps {
   auditAnchors?: AnchorStore | null;
   /** Directory of the built web app; served at / when present. */
   webDist?: string | undefined;
-  /** Log requests (off in tests). */
-  logger?: boolean;
+  /** Log requests: true = to stdout at the configured level; a stream (the test runner's log file) and level; off when absent. */
+  logger?: LogSetting;
+  /** The upload scanner; default: clamd when `config.clamd` is set, otherwise none. */
+  fileScanner?: FileScanner | null;
 }
 
 /** Services shared by route modules. */
@@ -78,6 +133,12 @@ export interface AppServices {
   auditAnchors: AnchorStore | null;
   /** Minimum audit retention in days. */
   auditRetentionDays: number;
+  /** Scans uploads before they are stored (clamd); null: no scan. */
+  fileScanner: FileScanner | null;
+  /** Bulk exports allowed per user per day. */
+  exportDailyLimit: number;
+  /** Days after a contract's service period during which its vendor side keeps access (YUNWEI_VENDOR_ACCESS_GRACE_DAYS). */
+  vendorAccessGraceDays: number;
 }
 
 declare module 'fastify' {
@@ -99,15 +160,29 @@ function strictBody<T>(schema: T): T {
 /** Build the application without listening. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerDomains();
+  const serializers = {
+    // only these four fields of a request are ever logged (never its headers or body)
+    req: (req: { method?: unknown; url?: unknown; hostname?: unknown; ip?: unknown }) => ({
+      method: typeof req.method === 'string' ? req.method : undefined,
+      url: typeof req.url === 'string' ? loggedUrl(req.url) : undefined,
+      hostname: typeof req.hostname === 'string' ? req.hostname : undefined,
+      remoteAddress: typeof req.ip === 'string' ? req.ip : undefined,
+    }),
+  };
+  const logBase = { redact: { paths: [...LOG_REDACT_PATHS], censor: '[已隐去]' }, serializers };
   const app = Fastify({
-    logger: deps.logger ? { level: deps.config.logLevel } : false,
+    logger:
+      deps.logger === true ? { level: deps.config.logLevel, ...logBase } : deps.logger ? { level: deps.logger.level, stream: deps.logger.stream, ...logBase } : false,
     // Only a configured reverse proxy may name the client address (audit rows, rate limits).
     trustProxy: deps.config.trustProxy ?? 'loopback',
-    bodyLimit: 5 * 1024 * 1024,
+    // JSON bodies; multipart uploads are read as streams under their own limit (attachment.routes.ts)
+    bodyLimit: JSON_BODY_LIMIT,
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler<z.ZodType>((route) => validatorCompiler(route.httpPart === 'body' ? { ...route, schema: strictBody(route.schema) } : route));
   app.setSerializerCompiler(serializerCompiler);
+  // JSON only (and multipart on the upload routes): Fastify's built-in text/plain parser would let a text body reach the schema
+  app.removeContentTypeParser('text/plain');
 
   const services: AppServices = {
     db: deps.db,
@@ -117,12 +192,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       maxFailedAttempts: deps.config.auth?.lockoutThreshold ?? 5,
       lockMinutes: deps.config.auth?.lockoutMinutes ?? 15,
       twoFactor: deps.config.auth?.twoFactor ?? 'privileged',
+      passwordMaxAgeDays: deps.config.auth?.passwordMaxAgeDays ?? DEFAULT_PASSWORD_MAX_AGE_DAYS,
     },
+    vendorAccessGraceDays: deps.config.auth?.vendorAccessGraceDays ?? DEFAULT_VENDOR_ACCESS_GRACE_DAYS,
     cookieSecure: deps.config.cookieSecure,
     signInPerMinute: deps.config.signInPerMinute ?? 10,
     reportUp: { channels: createChannels(deps.config.channels ?? {}), ackMinutes: deps.config.reportUpAckMinutes ?? 5 },
     auditAnchors: deps.auditAnchors ?? null,
     auditRetentionDays: deps.config.audit?.retentionDays ?? 200,
+    fileScanner: deps.fileScanner !== undefined ? deps.fileScanner : deps.config.clamd ? clamdScanner(deps.config.clamd) : null,
+    exportDailyLimit: deps.config.exportDailyLimit ?? 50,
   };
   app.decorate('services', services);
   app.decorateRequest('sessionUser', null);
@@ -164,7 +243,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         description: '政务信息系统运维合同管理平台接口。错误统一返回 `{ "error": { "code", "message" } }`，程序应依据 code 判断。',
         version: '0.1.0',
       },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(deps.config.cookieSecure) } } },
       security: [{ session: [] }],
     },
     transform: jsonSchemaTransform,
@@ -196,7 +275,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }
     }
     const access = req.routeOptions.config.access;
-    const token = req.cookies[SESSION_COOKIE];
+    const token = req.cookies[sessionCookieName(services.cookieSecure)];
     if (token) {
       req.authSession = await authenticate(services.db, token, services.sessionPolicy, new Date());
       // only a complete sign-in is a user; a password-only session opens nothing but the sign-in steps
@@ -207,6 +286,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (!req.authSession) throw new AppError('UNAUTHENTICATED', '未登录或登录已过期，请重新登录');
       return;
     }
+    if (req.authSession?.stage === 'passwordChange') throw new AppError('PASSWORD_CHANGE_REQUIRED', '请先修改密码，再进行其他操作');
     if (req.authSession && req.authSession.stage !== 'complete') throw new AppError('SECOND_FACTOR_REQUIRED', '请先完成双因素验证，再进行其他操作');
     if (!req.sessionUser) throw new AppError('UNAUTHENTICATED', '未登录或登录已过期，请重新登录');
     if (access === 'platformAdmin' && !req.sessionUser.isPlatformAdmin) throw new AppError('FORBIDDEN', '只有平台管理员可以执行此操作');
@@ -226,14 +306,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         error: { code: 'VALIDATION_FAILED', message: `请求参数不正确${first ? `：${first.path} ${first.message}` : ''}`, details: { issues } },
       });
     }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.statusCode === 400) {
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) {
+      return reply.status(415).send({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '不支持的请求内容类型：此接口只接受 JSON（Content-Type: application/json）' } });
+    }
+    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.statusCode === 400) {
       return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: '请求格式不正确（应为 JSON）' } });
     }
     if (err.statusCode === 429) {
       return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: '请求过于频繁，请稍后再试' } });
     }
     if (err.statusCode === 413) {
-      return reply.status(413).send({ error: { code: 'VALIDATION_FAILED', message: '请求内容过大' } });
+      return reply.status(413).send({ error: { code: 'REQUEST_TOO_LARGE', message: `请求内容过大：超过 ${Math.round((req.routeOptions.bodyLimit ?? JSON_BODY_LIMIT) / 1024 / 1024)} MB 上限` } });
     }
     // PostgreSQL refuses text it cannot store (a NUL character, 22021; an untranslatable one, 22P05): bad input, not a fault.
     if ((err as { code?: unknown }).code === '22021' || (err as { code?: unknown }).code === '22P05') {
@@ -261,6 +344,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(closeoutRoutes);
   await app.register(staffRoutes);
   await app.register(accessRoutes);
+  await app.register(labelRoutes);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -1,18 +1,20 @@
 /**
- * Export the filtered incident list to Excel (exceljs). The export is audited.
+ * Export the filtered incident list to Excel (exceljs). The export is audited
+ * and counts against the user's daily export limit (privacy/export-limit.ts).
  */
 import ExcelJS from 'exceljs';
 import type { Db } from '../db/database.ts';
 import type { Ctx } from '../shared/context.ts';
-import { recordAudit } from '../audit/audit.service.ts';
-import { actorOf } from '../orgs/user.service.ts';
+import { recordExportWithinLimit } from '../privacy/export-limit.ts';
 import { listIncidents, type IncidentFilter } from './incident.service.ts';
 import { CHANNEL_NAMES } from './incident-state.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
 
-/** Build the workbook of the filtered list (up to 10,000 rows). */
-export async function exportIncidentsXlsx(db: Db, ctx: Ctx, filter: Omit<IncidentFilter, 'limit' | 'offset'>, timezone = 'Asia/Shanghai'): Promise<Buffer> {
+/** Build the workbook of the filtered list (up to 10,000 rows); `dailyLimit`: the user's bulk exports allowed per day. */
+export async function exportIncidentsXlsx(db: Db, ctx: Ctx, filter: Omit<IncidentFilter, 'limit' | 'offset'>, dailyLimit: number, timezone = 'Asia/Shanghai'): Promise<Buffer> {
   const rows = await listIncidents(db, ctx, { ...filter, limit: 10_000, offset: 0 });
+  const request = { contractId: filter.contractId, what: '故障清单' };
+  await recordExportWithinLimit(db, ctx, request, null, dailyLimit);
   const wb = new ExcelJS.Workbook();
   wb.creator = '运维 Yunwei';
   wb.created = ctx.now;
@@ -50,8 +52,12 @@ export async function exportIncidentsXlsx(db: Db, ctx: Ctx, filter: Omit<Inciden
   const header = ws.getRow(1);
   header.font = { bold: true };
   header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE6EEF8' } };
-  await db.transaction().execute((trx) =>
-    recordAudit(trx, actorOf(ctx), { action: 'incident.exported', entityType: 'incidentList', entityId: null, contractId: filter.contractId, after: { rows: rows.length, filter: { ...filter, q: filter.q ?? null } } }, ctx.now),
+  await recordExportWithinLimit(
+    db,
+    ctx,
+    request,
+    { action: 'incident.exported', entityType: 'incidentList', entityId: null, contractId: filter.contractId, after: { rows: rows.length, filter: { ...filter, q: filter.q ?? null } } },
+    dailyLimit,
   );
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

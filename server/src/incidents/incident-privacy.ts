@@ -8,6 +8,7 @@ import { detectPii } from '../privacy/pii.ts';
 import { registerSealedTable } from '../privacy/key-rotation.ts';
 import { registerRevealable } from '../privacy/reveal.service.ts';
 import { registerPersonalDataHolder, type ReturnSheet } from '../privacy/closeout.service.ts';
+import { registerRetentionHolder } from '../privacy/retention.service.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
 import { requireIncidentAccess } from './incident.service.ts';
 import { INCIDENT_FULL_RECORD_COLUMNS, INCIDENT_PII, INCIDENT_PII_COLUMNS, INCIDENT_PII_LABELS, originalIncidentText } from './incident-pii.ts';
@@ -20,6 +21,28 @@ export function registerIncidentPrivacy(): void {
   registered = true;
   registerSealedTable({ table: 'incidents', spec: INCIDENT_PII, columns: INCIDENT_PII_COLUMNS });
   registerRevealable({ entityType: 'incident', table: 'incidents', fields: INCIDENT_PII_COLUMNS, labels: INCIDENT_PII_LABELS, access: (db, ctx, id) => requireIncidentAccess(db, ctx, id) });
+  registerRetentionHolder({
+    table: 'incidents',
+    // closed before the cutoff (its last close), still holding originals; a reopened incident is not closed and waits
+    anonymise: async (trx, cutoff, now, limit) => {
+      const r = await trx
+        .updateTable('incidents')
+        .set({ pii_sealed: null, pii_index: sql<string[]>`'{}'::text[]`, pii_anonymised_at: now })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('incidents as i')
+            .select('i.id')
+            .where('i.status', '=', 'closed')
+            .where((w) => w.or([w('i.pii_sealed', 'is not', null), sql<boolean>`cardinality(i.pii_index) > 0`]))
+            .where(sql<Date | null>`(SELECT max(e.at) FROM incident_events e WHERE e.incident_id = i.id AND e.type = 'close')`, '<', cutoff)
+            .orderBy('i.id')
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      const anonymised = Number(r.numUpdatedRows);
+      return { anonymised, full: anonymised >= limit };
+    },
+  });
   registerPersonalDataHolder({
     key: 'incidents',
     label: '故障工单中的个人信息（报告人、联系方式及描述中的身份证号、手机号、银行卡号等）',

@@ -81,7 +81,7 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       requireRecentAuth(req);
-      const buf = await exportIncidentsXlsx(app.services.db, ctxOf(req), { contractId: req.params.contractId, ...req.query });
+      const buf = await exportIncidentsXlsx(app.services.db, ctxOf(req), { contractId: req.params.contractId, ...req.query }, app.services.exportDailyLimit);
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', contentDisposition('故障清单.xlsx'))
@@ -122,7 +122,7 @@ export const incidentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: '对故障单执行操作（响应、到场、挂起、解决、回访、关闭、重开、分派、调级、领导批示…）；须带上版本号',
         params: z.object({ incidentId: z.string() }),
         body: z.object({ version: z.number().int().min(1), command: ZIncidentCommand }),
-        response: { 200: z.object({ id: z.string(), version: z.number(), status: z.string() }), 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse },
+        response: { 200: z.object({ id: z.string(), version: z.number(), status: z.string() }), 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse, 422: ZErrorResponse },
       },
     },
     async (req) => applyIncidentCommand(app.services.db, ctxOf(req), req.params.incidentId, req.body.version, toCommand(req.body.command)),

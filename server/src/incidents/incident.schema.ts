@@ -6,6 +6,7 @@ import { ROLE_KEYS } from '../auth/roles.ts';
 import { TARGET_KINDS } from '../contracts/contract-definition.schema.ts';
 import { ZSlaResult } from '../sla/sla.schema.ts';
 import { INCIDENT_STATUSES, WAITING_REASONS } from './incident-state.ts';
+import { SECURITY_LABEL_KEYS } from '../labels/security-label.ts';
 import { CHANNELS } from './incident.service.ts';
 
 const ZDateTime = z.string().datetime({ offset: true, message: '时间格式应为 ISO 8601，如 2024-03-15T16:30:00+08:00' });
@@ -39,6 +40,7 @@ export const ZNewIncident = z.object({
   levelKey: z.string().optional().describe('不填则按影响情况自动判定'),
   levelReason: z.string().max(1000).optional().describe('与建议等级不同时须填写'),
   tags: z.array(z.string().max(50)).max(20).optional(),
+  securityLabel: z.enum(SECURITY_LABEL_KEYS).optional().describe('安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于本人的可阅最高标记'),
 });
 
 export const ZIncidentCommand = z.discriminatedUnion('type', [
@@ -103,6 +105,9 @@ export const ZIncident = z.object({
   slaDueAt: z.string().nullable().describe('最近的未到期时限'),
   slaBreached: z.boolean(),
   slaAtRisk: z.boolean(),
+  securityLabel: z.enum(SECURITY_LABEL_KEYS).describe('安全标记（完整性校验失败时按「敏感」处理）'),
+  securityLabelName: z.string(),
+  labelIntegrityFailed: z.boolean().describe('安全标记的 HMAC-SM3 校验未通过（已告警）'),
   version: z.number().describe('乐观锁版本号：提交操作时须带上'),
   updatedAt: z.string(),
 });
@@ -110,6 +115,8 @@ export const ZIncident = z.object({
 export const ZIncidentDetail = z.object({
   incident: ZIncident,
   myRoles: z.array(z.enum(ROLE_KEYS)),
+  canChangeLabel: z.boolean().describe('当前用户可否调整安全标记'),
+  labelChoices: z.array(z.enum(SECURITY_LABEL_KEYS)).describe('当前用户可设置的安全标记（不高于其可阅最高标记）'),
   availableCommands: z.array(z.string()).describe('当前用户此刻可执行的操作（按角色与状态计算）'),
   canRevealPii: z.boolean().describe('当前用户可否查看个人信息明文（须填写理由）'),
   events: z.array(z.object({ id: z.string(), type: z.string(), typeName: z.string(), at: z.string(), actorName: z.string().nullable(), actorRole: z.string().nullable(), data: z.record(z.string(), z.unknown()) })),

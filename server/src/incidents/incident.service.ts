@@ -10,7 +10,11 @@ import type { Ctx } from '../shared/context.ts';
 import { auditInsert, recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { requireContractAccess, requireLocatedRecord } from '../contracts/contract-access.ts';
-import { assertPlaceInScope, resolveSite, scopeFilter } from '../contracts/scope.ts';
+import { assertPlaceInScope, reachFilter, resolveSite } from '../contracts/scope.ts';
+import { DEFAULT_LABEL, labelName, labelsWithin, mayRead, type SecurityLabel } from '../labels/security-label.ts';
+import { labelMac, readLabel, type ReadLabel } from '../labels/label-mac.ts';
+import { assertLabelWithinClearance, LABEL_EVENT_NAME } from '../labels/label-rules.ts';
+import { LABEL_SETTERS } from '../auth/roles.ts';
 import type { Role } from '../auth/roles.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
@@ -61,6 +65,8 @@ export interface NewIncident {
   levelKey?: string | undefined;
   levelReason?: string | undefined;
   tags?: string[] | undefined;
+  /** Security label; within the reporter's clearance (default 内部). */
+  securityLabel?: SecurityLabel | undefined;
 }
 
 /** A command on an existing incident, with the version the caller last saw. */
@@ -121,7 +127,9 @@ async function loadDefinition(db: Db | Trx, contractId: string, now: Date): Prom
 
 /** Create an incident (and its SLA clock) in one transaction. */
 export async function createIncident(db: Db, ctx: Ctx, contractId: string, input: NewIncident) {
-  const { roles, scope } = await requireContractAccess(db, ctx, contractId, REPORTERS);
+  const { roles, scope, clearance } = await requireContractAccess(db, ctx, contractId, REPORTERS);
+  const securityLabel = input.securityLabel ?? DEFAULT_LABEL;
+  assertLabelWithinClearance(clearance, securityLabel);
   const sla = await loadSlaContext(db, contractId, ctx.now);
   const def = sla.definition;
   if (!def.systems.some((s) => s.key === input.systemKey)) {
@@ -185,6 +193,9 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
             status: 'new',
             leader_approval_required: level.requiresLeaderApproval !== undefined,
             updated_at: ctx.now,
+            // the label's HMAC is computed here, in JS: no extra statement on the hot path
+            security_label: securityLabel,
+            label_mac: labelMac('incidents', id, contractId, securityLabel),
             ...slaColumnsOf(clock),
           })
           .returning(['id', 'number']),
@@ -209,7 +220,7 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
     await recordAudit(
       trx,
       actorOf(ctx, roles[0] ?? null),
-      { action: 'incident.created', entityType: 'incident', entityId: row.id, contractId, after: { number, title, systemKey: input.systemKey, levelKey, suggestedLevelKey: suggested, channel: input.channel, reportedAt: input.reportedAt.toISOString() } },
+      { action: 'incident.created', entityType: 'incident', entityId: row.id, contractId, after: { number, title, systemKey: input.systemKey, levelKey, suggestedLevelKey: suggested, channel: input.channel, reportedAt: input.reportedAt.toISOString(), securityLabel } },
       ctx.now,
     );
     return { id: row.id, number: row.number, levelKey, suggestedLevelKey: suggested };
@@ -263,8 +274,10 @@ async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: reado
     .executeTakeFirst();
   if (!row) throw incidentNotFound();
   const { contract_version_id, contract_timezone, ...inc } = row;
-  const { roles } = await requireLocatedRecord(db, ctx, { contractId: inc.contract_id, district: inc.district, street: inc.street }, incidentNotFound, allowed);
-  return { inc, roles, contractHead: { current_version_id: contract_version_id, timezone: contract_timezone } };
+  // a label whose MAC fails reads as the highest (fail closed)
+  const read = readLabel('incidents', inc);
+  const { roles, clearance } = await requireLocatedRecord(db, ctx, { contractId: inc.contract_id, district: inc.district, street: inc.street, label: read.label }, incidentNotFound, allowed);
+  return { inc, label: read.label, read, roles, clearance, contractHead: { current_version_id: contract_version_id, timezone: contract_timezone } };
 }
 
 /**
@@ -272,9 +285,14 @@ async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: reado
  * in one of those roles); returns its contract. For routes about an
  * incident's parts (attachments, report-up notices) that need no more.
  */
-export async function requireIncidentAccess(db: Db, ctx: Ctx, incidentId: string, allowed?: readonly Role[]): Promise<{ contractId: string; roles: Role[] }> {
-  const { inc, roles } = await loadVisible(db, ctx, incidentId, allowed);
-  return { contractId: inc.contract_id, roles };
+export async function requireIncidentAccess(
+  db: Db,
+  ctx: Ctx,
+  incidentId: string,
+  allowed?: readonly Role[],
+): Promise<{ contractId: string; roles: Role[]; clearance: SecurityLabel; label: SecurityLabel; version: number; number: string }> {
+  const { inc, roles, clearance, label } = await loadVisible(db, ctx, incidentId, allowed);
+  return { contractId: inc.contract_id, roles, clearance, label, version: inc.version, number: inc.number };
 }
 
 /** Apply a command; `expectedVersion` must match the stored version. */
@@ -335,7 +353,17 @@ export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string,
         }
       }
       if (cmd.assigneeUserId) {
-        const member = await db.selectFrom('memberships').select('id').where('user_id', '=', cmd.assigneeUserId).where('contract_id', '=', inc.contract_id).where('revoked_at', 'is', null).where('role', 'in', VENDOR_HANDLERS).executeTakeFirst();
+        // an assignee's vendor grant counts only while the contract's vendor access lasts
+        const member = await db
+          .selectFrom('memberships as m')
+          .innerJoin('contracts as c', 'c.id', 'm.contract_id')
+          .select('m.id')
+          .where('m.user_id', '=', cmd.assigneeUserId)
+          .where('m.contract_id', '=', inc.contract_id)
+          .where('m.revoked_at', 'is', null)
+          .where('m.role', 'in', VENDOR_HANDLERS)
+          .where((eb) => eb.or([eb('m.vendor_side', '=', false), eb('c.vendor_access_ends_at', '>', at)]))
+          .executeTakeFirst();
         if (!member) throw new AppError('VALIDATION_FAILED', '被分派人不是该合同的乙方运维人员');
       }
       patch['line'] = cmd.line;
@@ -449,7 +477,7 @@ export function availableCommands(status: IncidentStatus, roles: readonly Role[]
 
 /** One incident with its timeline and its SLA clock. */
 export async function getIncident(db: Db, ctx: Ctx, incidentId: string) {
-  const { inc, roles, contractHead } = await loadVisible(db, ctx, incidentId);
+  const { inc, read, roles, clearance, contractHead } = await loadVisible(db, ctx, incidentId);
   const [events, clock] = await Promise.all([
     db.selectFrom('incident_events').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute(),
     findClock(db, 'incident', incidentId),
@@ -458,14 +486,16 @@ export async function getIncident(db: Db, ctx: Ctx, incidentId: string) {
   const level = levelOf(def, inc.level_key);
   const system = def.systems.find((s) => s.key === inc.system_key);
   return {
-    incident: toView(inc, level?.name ?? inc.level_key, system?.name ?? inc.system_key),
+    incident: toView(inc, level?.name ?? inc.level_key, system?.name ?? inc.system_key, read),
     myRoles: roles,
+    canChangeLabel: ctx.user.isPlatformAdmin || roles.some((r) => LABEL_SETTERS.includes(r)),
+    labelChoices: labelsWithin(clearance),
     availableCommands: availableCommands(inc.status as IncidentStatus, roles, ctx.user.isPlatformAdmin),
     canRevealPii: roles.some((r) => PII_REVEALERS.includes(r)),
     events: events.map((e) => ({
       id: String(e.id),
       type: e.type,
-      typeName: e.type === 'created' ? '登记' : (COMMAND_NAMES as Record<string, string>)[e.type] ?? e.type,
+      typeName: e.type === 'created' ? '登记' : e.type === 'labelChanged' ? LABEL_EVENT_NAME : (COMMAND_NAMES as Record<string, string>)[e.type] ?? e.type,
       at: new Date(e.at).toISOString(),
       actorName: e.actor_name,
       actorRole: e.actor_role,
@@ -477,7 +507,7 @@ export async function getIncident(db: Db, ctx: Ctx, incidentId: string) {
 
 type IncidentRow = Awaited<ReturnType<typeof loadVisible>>['inc'];
 
-function toView(inc: IncidentRow, levelName: string, systemName: string) {
+function toView(inc: IncidentRow, levelName: string, systemName: string, read: ReadLabel) {
   return {
     id: inc.id,
     contractId: inc.contract_id,
@@ -520,6 +550,9 @@ function toView(inc: IncidentRow, levelName: string, systemName: string) {
     slaDueAt: inc.sla_due_at ? new Date(inc.sla_due_at).toISOString() : null,
     slaBreached: inc.sla_breached,
     slaAtRisk: inc.sla_at_risk,
+    securityLabel: read.label,
+    securityLabelName: labelName(read.label),
+    labelIntegrityFailed: !read.intact,
     version: inc.version,
     updatedAt: new Date(inc.updated_at).toISOString(),
   };
@@ -551,9 +584,9 @@ export interface IncidentFilter {
 
 /** The list / board: filtered, sorted by the nearest deadline, Chinese substring search via pg_trgm. */
 export async function listIncidents(db: Db, ctx: Ctx, f: IncidentFilter) {
-  const { scope } = await requireContractAccess(db, ctx, f.contractId);
+  const access = await requireContractAccess(db, ctx, f.contractId);
   const def = await loadDefinition(db, f.contractId, ctx.now);
-  let q = db.selectFrom('incidents').selectAll().where('contract_id', '=', f.contractId).where(scopeFilter(scope, { district: 'district', street: 'street' }));
+  let q = db.selectFrom('incidents').selectAll().where('contract_id', '=', f.contractId).where(reachFilter(access));
   if (f.systemKey) q = q.where('system_key', '=', f.systemKey);
   if (f.levelKey) q = q.where('level_key', '=', f.levelKey);
   if (f.status && f.status.length > 0) q = q.where('status', 'in', f.status);
@@ -573,5 +606,9 @@ export async function listIncidents(db: Db, ctx: Ctx, f: IncidentFilter) {
   const rows = await q.orderBy(sql`sla_due_at ASC NULLS LAST`).orderBy('reported_at', 'desc').limit(f.limit).offset(f.offset).execute();
   const levels = new Map(def.severityLevels.map((l) => [l.key, l.name]));
   const systems = new Map(def.systems.map((s) => [s.key, s.name]));
-  return rows.map((r) => toView(r, levels.get(r.level_key) ?? r.level_key, systems.get(r.system_key) ?? r.system_key));
+  // A row whose label MAC fails reads as the highest label: dropped here for callers below it (fail closed).
+  return rows.flatMap((r) => {
+    const read = readLabel('incidents', r);
+    return mayRead(access.clearance, read.label) ? [toView(r, levels.get(r.level_key) ?? r.level_key, systems.get(r.system_key) ?? r.system_key, read)] : [];
+  });
 }

@@ -49,7 +49,7 @@ export const reportUpRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: '记录电话上报结果（接通即确认；未接通立即改用下一种方式）',
         params: z.object({ noticeId: z.string() }),
         body: z.object({ answered: z.boolean(), note: z.string().max(500).optional() }),
-        response: { 200: z.object({ ok: z.literal(true) }), 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse },
+        response: { 200: z.object({ ok: z.literal(true) }), 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse, 422: ZErrorResponse },
       },
     },
     async (req) => {
@@ -62,7 +62,7 @@ export const reportUpRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/report-ups/:noticeId/ack',
     {
       config: { access: 'user' },
-      schema: { tags: ['故障'], summary: '确认收到上报（停止升级）', params: z.object({ noticeId: z.string() }), response: { 200: z.object({ ok: z.literal(true) }), 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse } },
+      schema: { tags: ['故障'], summary: '确认收到上报（停止升级）', params: z.object({ noticeId: z.string() }), response: { 200: z.object({ ok: z.literal(true) }), 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse, 422: ZErrorResponse } },
     },
     async (req) => {
       await acknowledgeNotice(app.services.db, ctxOf(req), req.params.noticeId);

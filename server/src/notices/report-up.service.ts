@@ -17,6 +17,7 @@ import { enqueueJob } from '../jobs/job.queue.ts';
 import type { JobDefinition, JobSpec } from '../jobs/job.types.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { requireLocatedRecord } from '../contracts/contract-access.ts';
+import { effectiveLabel } from '../labels/label-mac.ts';
 import { recordClockEvents } from '../sla/sla-clock.service.ts';
 import { maskPhone, type NoticeChannel } from './notice-channels.ts';
 import { localParts } from '../shared/local-time.ts';
@@ -258,13 +259,14 @@ async function loadNoticeForUser(db: Db, ctx: Ctx, noticeId: string) {
     .selectFrom('report_up_notices as n')
     .innerJoin('incidents as i', 'i.id', 'n.incident_id')
     .selectAll('n')
-    .select(['i.district as incident_district', 'i.street as incident_street'])
+    .select(['i.district as incident_district', 'i.street as incident_street', 'i.id as incident_id_', 'i.contract_id as incident_contract_id', 'i.security_label', 'i.label_mac', 'i.label_alarm_at'])
     .where('n.id', '=', noticeId)
     .executeTakeFirst();
   if (!found) throw noticeNotFound();
-  const { incident_district, incident_street, ...n } = found;
-  // the notice is part of its incident: same contract, role and district/street scope
-  const { roles } = await requireLocatedRecord(db, ctx, { contractId: n.contract_id, district: incident_district, street: incident_street }, noticeNotFound);
+  const { incident_district, incident_street, incident_id_, incident_contract_id, security_label, label_mac, label_alarm_at, ...n } = found;
+  // the notice is part of its incident: same contract, role, district/street scope and security label
+  const label = effectiveLabel('incidents', { id: incident_id_, contract_id: incident_contract_id, security_label, label_mac, label_alarm_at });
+  const { roles } = await requireLocatedRecord(db, ctx, { contractId: n.contract_id, district: incident_district, street: incident_street, label }, noticeNotFound);
   return { n, roles };
 }
 

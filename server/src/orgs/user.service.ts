@@ -5,12 +5,16 @@ import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
 import { assertPasswordPolicy, hashPassword } from '../auth/password.ts';
+import { assertNotCommonPassword } from '../auth/password-profile.ts';
 import { isRole, ROLES, type Role } from '../auth/roles.ts';
-import { requireContractRoles } from '../contracts/contract-access.ts';
+import { requireContractAccess, requireContractRoles } from '../contracts/contract-access.ts';
+import { DEFAULT_CLEARANCE, isSecurityLabel, labelName, type SecurityLabel } from '../labels/security-label.ts';
+import { assertLabelWithinClearance } from '../labels/label-rules.ts';
 import { MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
 import { describeScope, effectiveScope, isInScope, validateGrantScope, type ScopeArea } from '../contracts/scope.ts';
 import { assertGrantCleared } from '../staff/staff-clearance.ts';
+import { platformDutiesConflict } from './platform-auditor.ts';
 
 /** Input for creating a user. */
 export interface NewUser {
@@ -20,6 +24,16 @@ export interface NewUser {
   organisationName?: string | undefined;
   organisationKind?: 'agency' | 'vendor' | 'thirdParty' | 'platform' | undefined;
   isPlatformAdmin?: boolean | undefined;
+  /** The platform's security auditor (orgs/platform-auditor.ts); never together with isPlatformAdmin (ROLE_CONFLICT). */
+  isPlatformAuditor?: boolean | undefined;
+  /**
+   * The password is an initial one set by an administrator: it must be changed
+   * at the first sign-in (security.md check 13). Default true; only the demo
+   * seed and tests pass false.
+   */
+  mustChangePassword?: boolean | undefined;
+  /** A demo account (demo seed): never forced to change its password. */
+  demoAccount?: boolean | undefined;
 }
 
 /** The actor of a context, for audit rows. */
@@ -28,10 +42,19 @@ export function actorOf(ctx: Ctx | null, role: string | null = null): AuditActor
   return { userId: ctx.user.id, name: ctx.user.displayName, role: role ?? (ctx.user.isPlatformAdmin ? 'platformAdmin' : null), clientIp: ctx.clientIp };
 }
 
-/** Create a user (platform administrators, or the CLI with ctx = null). */
-export async function createUser(db: Db, ctx: Ctx | null, input: NewUser, now: Date): Promise<{ id: string }> {
+/**
+ * Create a user (platform administrators, or the CLI with ctx = null).
+ * `hash` turns the password into its stored form; only test factories pass
+ * another one (a cached hash, so that hundreds of test users do not cost one
+ * PBKDF2 each).
+ */
+export async function createUser(db: Db, ctx: Ctx | null, input: NewUser, now: Date, hash: (password: string) => Promise<string> = hashPassword): Promise<{ id: string }> {
+  if (input.isPlatformAdmin === true && input.isPlatformAuditor === true) throw platformDutiesConflict();
   assertPasswordPolicy(input.password);
-  const passwordHash = await hashPassword(input.password);
+  assertNotCommonPassword(input.password);
+  const demoAccount = input.demoAccount ?? false;
+  const mustChangePassword = !demoAccount && (input.mustChangePassword ?? true);
+  const passwordHash = await hash(input.password);
   return db.transaction().execute(async (trx) => {
     const clash = await trx
       .selectFrom('users')
@@ -58,16 +81,31 @@ export async function createUser(db: Db, ctx: Ctx | null, input: NewUser, now: D
         password_hash: passwordHash,
         organisation_id: organisationId,
         is_platform_admin: input.isPlatformAdmin ?? false,
+        is_platform_auditor: input.isPlatformAuditor ?? false,
+        password_changed_at: now,
+        must_change_password: mustChangePassword,
+        demo_account: demoAccount,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
     await recordAudit(
       trx,
       actorOf(ctx),
-      { action: 'user.created', entityType: 'user', entityId: row.id, contractId: null, after: { username: input.username, displayName: input.displayName, organisation: input.organisationName ?? null, isPlatformAdmin: input.isPlatformAdmin ?? false } },
+      { action: 'user.created', entityType: 'user', entityId: row.id, contractId: null, after: { username: input.username, displayName: input.displayName, organisation: input.organisationName ?? null, isPlatformAdmin: input.isPlatformAdmin ?? false, isPlatformAuditor: input.isPlatformAuditor ?? false, mustChangePassword, demoAccount } },
       now,
     );
     return row;
+  });
+}
+
+/**
+ * Mark an existing account as a demo account (the demo seed, for accounts
+ * created before demo accounts were marked): never forced to change its password. Audited.
+ */
+export async function markDemoAccount(db: Db, userId: string, now: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const r = await trx.updateTable('users').set({ demo_account: true, must_change_password: false }).where('id', '=', userId).where('demo_account', '=', false).returning('username').executeTakeFirst();
+    if (r) await recordAudit(trx, actorOf(null), { action: 'user.markedDemo', entityType: 'user', entityId: userId, contractId: null, after: { username: r.username } }, now);
   });
 }
 
@@ -82,23 +120,26 @@ export interface GrantScopeInput {
  * administrators, or the CLI). Nobody has a role by default: every role is an
  * explicit, audited grant. A vendor person must be cleared on the roster first
  * (STAFF_NOT_CLEARED); an agency grant may be limited to a district or street
- * of the contract's sites (SCOPE_INVALID otherwise).
+ * of the contract's sites (SCOPE_INVALID otherwise). The grant's clearance
+ * (highest security label its holder reads; default 内部) may not exceed the
+ * granting administrator's own (SECURITY_LABEL_ABOVE_CLEARANCE).
  */
 export async function grantRole(
   db: Db,
   ctx: Ctx | null,
-  input: { userId: string; contractId: string; role: string; scope?: GrantScopeInput | null | undefined },
+  input: { userId: string; contractId: string; role: string; scope?: GrantScopeInput | null | undefined; clearance?: SecurityLabel | undefined },
   now: Date,
 ): Promise<{ id: string }> {
   if (!isRole(input.role)) throw new AppError('ROLE_UNKNOWN', `未知角色「${input.role}」`);
   const role: Role = input.role;
-  if (ctx) await requireContractRoles(db, ctx, input.contractId, MEMBERSHIP_MANAGERS);
+  const clearance = input.clearance ?? DEFAULT_CLEARANCE;
+  if (ctx) assertLabelWithinClearance((await requireContractAccess(db, ctx, input.contractId, MEMBERSHIP_MANAGERS)).clearance, clearance, 'clearance');
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'username']).where('id', '=', input.userId).executeTakeFirst();
     if (!user) throw new AppError('NOT_FOUND', '用户不存在');
     const scope = input.scope ? await validateGrantScope(trx, input.contractId, role, input.scope) : null;
     if (ctx) await assertWithinGrantorScope(trx, ctx, input.contractId, scope);
-    await assertGrantCleared(trx, input.contractId, input.userId, role);
+    const vendorSide = await assertGrantCleared(trx, input.contractId, input.userId, role);
     await assertSeparateDuties(trx, input.contractId, input.userId, role);
     const existing = await trx
       .selectFrom('memberships')
@@ -113,13 +154,13 @@ export async function grantRole(
     if (existing) return existing;
     const row = await trx
       .insertInto('memberships')
-      .values({ user_id: input.userId, contract_id: input.contractId, role, granted_by: ctx?.user.id ?? null, scope_district: scope?.district ?? null, scope_street: scope?.street ?? null })
+      .values({ user_id: input.userId, contract_id: input.contractId, role, granted_by: ctx?.user.id ?? null, scope_district: scope?.district ?? null, scope_street: scope?.street ?? null, vendor_side: vendorSide, clearance })
       .returning('id')
       .executeTakeFirstOrThrow();
     await recordAudit(
       trx,
       actorOf(ctx),
-      { action: 'membership.granted', entityType: 'membership', entityId: row.id, contractId: input.contractId, after: { userId: input.userId, username: user.username, role, scope } },
+      { action: 'membership.granted', entityType: 'membership', entityId: row.id, contractId: input.contractId, after: { userId: input.userId, username: user.username, role, scope, vendorSide, clearance } },
       now,
     );
     return row;
@@ -156,6 +197,44 @@ async function assertWithinGrantorScope(trx: Trx, ctx: Ctx, contractId: string, 
   if (target === null || !isInScope(mine, target)) throw new AppError('SCOPE_INVALID', `您的管理范围限于${describeScope(mine)}，只能在该范围内授予或撤销权限`);
 }
 
+/**
+ * Change the clearance of a grant (agency administrators within their own
+ * district/street scope, never above their own clearance), audited as
+ * `membership.clearanceChanged` with the clearance before and after.
+ */
+export async function setGrantClearance(db: Db, ctx: Ctx, input: { membershipId: string; contractId: string; clearance: SecurityLabel }): Promise<{ id: string; clearance: SecurityLabel }> {
+  const mine = (await requireContractAccess(db, ctx, input.contractId, MEMBERSHIP_MANAGERS)).clearance;
+  assertLabelWithinClearance(mine, input.clearance, 'clearance');
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('memberships')
+      .select(['id', 'user_id', 'role', 'scope_district', 'scope_street', 'clearance'])
+      .where('id', '=', input.membershipId)
+      .where('contract_id', '=', input.contractId)
+      .where('revoked_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) throw new AppError('NOT_FOUND', '该授权不存在或已撤销');
+    await assertWithinGrantorScope(trx, ctx, input.contractId, current.scope_district === null ? null : { district: current.scope_district, street: current.scope_street });
+    if (current.clearance === input.clearance) throw new AppError('VALIDATION_FAILED', `该授权的可阅最高标记已是「${labelName(input.clearance)}」`);
+    await trx.updateTable('memberships').set({ clearance: input.clearance }).where('id', '=', current.id).execute();
+    await recordAudit(
+      trx,
+      actorOf(ctx),
+      {
+        action: 'membership.clearanceChanged',
+        entityType: 'membership',
+        entityId: current.id,
+        contractId: input.contractId,
+        before: { userId: current.user_id, role: current.role, clearance: current.clearance },
+        after: { userId: current.user_id, role: current.role, clearance: input.clearance },
+      },
+      ctx.now,
+    );
+    return { id: current.id, clearance: input.clearance };
+  });
+}
+
 /** Revoke a contract role. */
 export async function revokeRole(db: Db, ctx: Ctx, input: { membershipId: string; contractId: string }): Promise<void> {
   await requireContractRoles(db, ctx, input.contractId, MEMBERSHIP_MANAGERS);
@@ -182,14 +261,15 @@ export async function revokeRole(db: Db, ctx: Ctx, input: { membershipId: string
   });
 }
 
-/** Every active membership of a user, with the contract's code and name. */
-export async function listMyMemberships(db: Db, userId: string): Promise<{ contractId: string; contractCode: string; contractName: string; role: Role; scope: ScopeArea | null }[]> {
+/** Every membership of a user that counts at `now` (not vendor grants past the contract's vendor access), with the contract's code and name. */
+export async function listMyMemberships(db: Db, userId: string, now: Date): Promise<{ contractId: string; contractCode: string; contractName: string; role: Role; scope: ScopeArea | null }[]> {
   const rows = await db
     .selectFrom('memberships as m')
     .innerJoin('contracts as c', 'c.id', 'm.contract_id')
     .select(['m.contract_id', 'm.role', 'm.scope_district', 'm.scope_street', 'c.code', 'c.name'])
     .where('m.user_id', '=', userId)
     .where('m.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('m.vendor_side', '=', false), eb('c.vendor_access_ends_at', '>', now)]))
     .orderBy('c.code')
     .execute();
   return rows.flatMap((r) =>
@@ -206,7 +286,7 @@ export async function listContractMembers(db: Db, ctx: Ctx, contractId: string) 
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
     .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
-    .select(['m.id', 'm.role', 'm.granted_at', 'm.scope_district', 'm.scope_street', 'u.id as user_id', 'u.username', 'u.display_name', 'o.name as organisation_name'])
+    .select(['m.id', 'm.role', 'm.granted_at', 'm.scope_district', 'm.scope_street', 'm.clearance', 'u.id as user_id', 'u.username', 'u.display_name', 'o.name as organisation_name'])
     .where('m.contract_id', '=', contractId)
     .where('m.revoked_at', 'is', null)
     .orderBy('u.username')
@@ -223,6 +303,7 @@ export async function listContractMembers(db: Db, ctx: Ctx, contractId: string) 
             displayName: r.display_name,
             organisationName: r.organisation_name,
             scope: r.scope_district === null ? null : { district: r.scope_district, street: r.scope_street },
+            clearance: isSecurityLabel(r.clearance) ? r.clearance : DEFAULT_CLEARANCE,
           },
         ]
       : [],
@@ -234,8 +315,8 @@ export async function listUsers(db: Db) {
   const rows = await db
     .selectFrom('users as u')
     .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
-    .select(['u.id', 'u.username', 'u.display_name', 'o.name as organisation_name', 'u.is_platform_admin', 'u.status'])
+    .select(['u.id', 'u.username', 'u.display_name', 'o.name as organisation_name', 'u.is_platform_admin', 'u.is_platform_auditor', 'u.status'])
     .orderBy('u.username')
     .execute();
-  return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, organisationName: r.organisation_name, isPlatformAdmin: r.is_platform_admin, status: r.status }));
+  return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, organisationName: r.organisation_name, isPlatformAdmin: r.is_platform_admin, isPlatformAuditor: r.is_platform_auditor, status: r.status }));
 }

@@ -11,6 +11,7 @@ import { envelopeKeyId, type KeyRing } from './field-crypto.ts';
 import { addActiveKey } from './key-ring.ts';
 import { installKeyRing, openRecord, sealRecord, type PiiSpec } from './pii-vault.ts';
 import { resealTotpSecret } from '../auth/totp.ts';
+import { remacLabels } from '../labels/label-integrity.ts';
 
 /** A table whose rows carry a `pii_sealed` envelope, `pii_index` blind indexes and `pii_sealed_at`. */
 export interface SealedTable {
@@ -66,6 +67,8 @@ export async function resealAll(db: Db, ring: KeyRing, batchSize = 500): Promise
     out.push({ table: t.table, resealed });
   }
   out.push({ table: 'user_totp', resealed: await resealTotpSecrets(db, ring, batchSize) });
+  // security labels: their HMAC-SM3 key is derived from the data key, so they follow it
+  out.push(...(await remacLabels(db, ring, batchSize)));
   return out;
 }
 

@@ -9,7 +9,11 @@
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK = '10X98765432';
 
-/** Whether an 18-character resident ID number has a valid GB 11643 check digit and a plausible birth date. */
+/**
+ * Whether an 18-character resident ID number has a valid GB 11643 check digit
+ * (a lower-case `x` counts as `X`) and a real birth date from 1800 to 2100
+ * (so 31 February is refused). Fold full-width digits first (foldFullWidth).
+ */
 export function isValidResidentId(id: string): boolean {
   if (!/^\d{17}[\dXx]$/.test(id)) return false;
   const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(id[i]), 0);
@@ -18,7 +22,7 @@ export function isValidResidentId(id: string): boolean {
   const m = Number(id.slice(10, 12));
   const d = Number(id.slice(12, 14));
   const date = new Date(Date.UTC(y, m - 1, d));
-  return y >= 1900 && y <= 2100 && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+  return y >= 1800 && y <= 2100 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
 /** Luhn checksum (bank cards). */
@@ -49,7 +53,7 @@ export interface PiiFinding {
 }
 
 // Digit runs not glued to other digits or letters; separators inside bank cards allowed.
-const CANDIDATE = /(?<![0-9A-Za-z])(\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]|1[3-9]\d{9}|\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])/g;
+const CANDIDATE = /(?<![0-9A-Za-z])(\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]|1[3-9]\d{9}|\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])/g;
 
 /**
  * Full-width ASCII (Ｕ+FF01–FF5E, e.g. １１０１…Ｘ typed with a Chinese IME) and the

@@ -40,9 +40,11 @@ export async function grantNeedsClearance(trx: Trx, contractId: string, userId: 
 /**
  * Throw STAFF_NOT_CLEARED unless the grant is allowed. Locks the person's
  * roster entry, so a concurrent "left" cannot slip between check and grant.
+ * Returns whether the grant is a vendor-side one (it needed clearance), which
+ * the grant records: such grants end with the contract's vendor access.
  */
-export async function assertGrantCleared(trx: Trx, contractId: string, userId: string, role: Role): Promise<void> {
-  if (!(await grantNeedsClearance(trx, contractId, userId, role))) return;
+export async function assertGrantCleared(trx: Trx, contractId: string, userId: string, role: Role): Promise<boolean> {
+  if (!(await grantNeedsClearance(trx, contractId, userId, role))) return false;
   const entry = await trx
     .selectFrom('staff_members')
     .select(['id', 'status', 'agreement_document_id', 'background_check_result'])
@@ -56,6 +58,7 @@ export async function assertGrantCleared(trx: Trx, contractId: string, userId: s
   if (problems.length > 0) {
     throw new AppError('STAFF_NOT_CLEARED', `不能授予乙方人员系统权限：${problems.join('；')}`, { problems, staffId: entry?.id ?? null });
   }
+  return true;
 }
 
 /** Whether the contract's current definition requires a passed background check before access. */

@@ -43,7 +43,7 @@ import { contentDisposition } from '../http/content-disposition.ts';
 
 const TAGS = ['人员'];
 const ZOk = z.object({ ok: z.literal(true) });
-const errors = { 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse };
+const errors = { 400: ZErrorResponse, 403: ZErrorResponse, 404: ZErrorResponse, 409: ZErrorResponse, 422: ZErrorResponse };
 
 /** Roster routes. */
 export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -153,7 +153,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         consumes: ['multipart/form-data'],
         params: ZStaffIdParams,
         querystring: ZDocumentQuery,
-        response: { 201: z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string() }), ...errors, 413: ZErrorResponse, 415: ZErrorResponse },
+        response: { 201: z.object({ id: z.string(), fileName: z.string(), mimeType: z.string(), sizeBytes: z.number(), digest: z.string() }), ...errors, 413: ZErrorResponse, 415: ZErrorResponse, 503: ZErrorResponse },
       },
     },
     async (req, reply) => {
@@ -171,7 +171,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         throw e;
       });
       if (file.file.truncated) throw tooLarge();
-      return reply.status(201).send(await addStaffDocument(db, ctx, req.params.staffId, req.query, file.filename, buf));
+      return reply.status(201).send(await addStaffDocument(db, ctx, req.params.staffId, req.query, file.filename, buf, app.services.fileScanner));
     },
   );
 

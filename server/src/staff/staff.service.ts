@@ -23,7 +23,8 @@ import { isRole, type Role } from '../auth/roles.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { requireRecordRoles, requireWholeContract } from '../contracts/contract-access.ts';
-import { detectAllowedType, MAX_ATTACHMENT_BYTES } from '../attachments/attachment.service.ts';
+import { prepareAttachment } from '../attachments/attachment.service.ts';
+import type { FileScanner } from '../attachments/malware-scan.ts';
 import { loadWorkingCalendar } from '../calendar/calendar.service.ts';
 import { sm3Hex } from '../shared/crypto.ts';
 import type { TContractDefinition, TEducationLevel } from '../contracts/contract-definition.schema.ts';
@@ -473,15 +474,21 @@ export async function markStaffLeft(db: Db, ctx: Ctx, staffId: string, input: { 
 }
 
 /** Store a file of a roster entry (agreement scan, background check, certificate…); content-checked like attachments. */
-export async function addStaffDocument(db: Db, ctx: Ctx, staffId: string, query: { kind: StaffDocumentKind; signedOn?: string | undefined }, fileName: string, content: Buffer) {
+export async function addStaffDocument(
+  db: Db,
+  ctx: Ctx,
+  staffId: string,
+  query: { kind: StaffDocumentKind; signedOn?: string | undefined },
+  fileName: string,
+  content: Buffer,
+  scanner: FileScanner | null,
+) {
   const { row, roles } = await loadVisible(db, ctx, staffId, DOCUMENT_UPLOADERS);
   if (query.kind === 'agreement' && !query.signedOn) throw new AppError('VALIDATION_FAILED', '上传保密协议须填写签署日期（signedOn）');
   const c = await contractContext(db, row.contract_id);
   assertDateNotAfter(query.signedOn, localDateOf(ctx.now, c.timezone), '签署日期');
-  if (content.length > MAX_ATTACHMENT_BYTES) throw new AppError('ATTACHMENT_TOO_LARGE', `文件超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB 上限`);
-  const safeName = fileName.replace(/[\\/\u0000-\u001F]/g, '_').slice(0, 200) || 'file';
-  const mime = await detectAllowedType(safeName, content);
-  const digest = sm3Hex(content);
+  const file = await prepareAttachment(db, ctx, { contractId: row.contract_id, subjectType: 'staffMember', subjectId: staffId }, fileName, content, scanner);
+  const { fileName: safeName, mimeType: mime, digest } = file;
   return db.transaction().execute(async (trx) => {
     const cur = await repo.lockStaff(trx, staffId);
     if (!cur) throw staffNotFound();

@@ -10,6 +10,8 @@ import { detectPii } from '../privacy/pii.ts';
 import { registerSealedTable } from '../privacy/key-rotation.ts';
 import { registerRevealable } from '../privacy/reveal.service.ts';
 import { registerPersonalDataHolder } from '../privacy/closeout.service.ts';
+import { registerRetentionHolder } from '../privacy/retention.service.ts';
+import { FINAL_STATES } from './workorder-state.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
 import { requireWorkOrderAccess } from './workorder.service.ts';
 import { maskDeep } from './workorder.query.ts';
@@ -37,6 +39,33 @@ export function registerWorkOrderPrivacy(): void {
     access: async (db, ctx, id) => {
       const r = await requireWorkOrderAccess(db, ctx, id);
       return { contractId: r.contractId, roles: r.roles };
+    },
+  });
+  registerRetentionHolder({
+    table: 'work_orders',
+    // finished (a final state) before the cutoff; details and outcome are free text, masked in place as at close-out
+    anonymise: async (trx, cutoff, now, limit) => {
+      const rows = await trx
+        .selectFrom('work_orders')
+        .select(['id', 'details', 'outcome', 'pii_sealed', 'pii_index'])
+        .where('state', 'in', [...FINAL_STATES])
+        .where(sql<Date>`coalesce(closed_at, updated_at)`, '<', cutoff)
+        .where((w) => w.or([w('pii_sealed', 'is not', null), sql<boolean>`cardinality(pii_index) > 0`, w('pii_anonymised_at', 'is', null)]))
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .execute();
+      let n = 0;
+      for (const r of rows) {
+        const held = r.pii_sealed !== null || r.pii_index.length > 0 || hasPii(r.details) || hasPii(r.outcome);
+        await trx
+          .updateTable('work_orders')
+          .set({ pii_sealed: null, pii_index: sql<string[]>`'{}'::text[]`, details: JSON.stringify(maskDeep(r.details)), outcome: JSON.stringify(maskDeep(r.outcome)), pii_anonymised_at: now })
+          .where('id', '=', r.id)
+          .execute();
+        if (held) n++;
+      }
+      return { anonymised: n, full: rows.length >= limit };
     },
   });
   registerPersonalDataHolder({

@@ -32,6 +32,8 @@ import { PERSONAL_DATA_CATEGORIES } from './workorder-kinds.ts';
 import { STATE_NAMES } from './workorder-state.ts';
 import { DETAILS_SCHEMAS, type TUnmaskedExportScope } from './workorder.schema.ts';
 import { applyWorkOrderCommand, loadVisible, outcomeOf, VENDOR_ROLES } from './workorder.service.ts';
+import { labelFilter, mayRead, type SecurityLabel } from '../labels/security-label.ts';
+import { effectiveLabel } from '../labels/label-mac.ts';
 import type { WorkOrderRow } from './workorder.repo.ts';
 
 /** At most this many records in one unmasked export (a larger scope is refused: ask for a narrower one). */
@@ -94,19 +96,25 @@ async function requireExportAllowed(db: Db, ctx: Ctx, wo: WorkOrderRow): Promise
   return scope;
 }
 
-/** The incidents in the scope, with their originals (null when the scope holds more than the maximum). */
-async function loadIncidents(db: Db, contractId: string, scope: TUnmaskedExportScope) {
+/**
+ * The incidents in the scope, with their originals (null when the scope holds
+ * more than the maximum); only those within the executor's clearance
+ * (security labels: the approval does not lift them).
+ */
+async function loadIncidents(db: Db, contractId: string, scope: TUnmaskedExportScope, clearance: SecurityLabel) {
   let q = db
     .selectFrom('incidents')
     .select(INCIDENT_FULL_RECORD_COLUMNS)
+    .select(['contract_id', 'security_label', 'label_mac', 'label_alarm_at'])
     .where('contract_id', '=', contractId)
+    .where(labelFilter(clearance, { label: 'security_label', alarm: 'label_alarm_at' }))
     .where('reported_at', '>=', new Date(scope.reportedFrom))
     .where('reported_at', '<', new Date(scope.reportedTo));
   if (scope.systemKeys.length > 0) q = q.where('system_key', 'in', scope.systemKeys);
   const rows = await q.orderBy('reported_at').orderBy('number').limit(UNMASKED_EXPORT_MAX_ROWS + 1).execute();
   if (rows.length > UNMASKED_EXPORT_MAX_ROWS) return null;
   const statusNames: Record<string, string> = STATUS_NAMES;
-  return rows.map((r) => {
+  return rows.filter((r) => mayRead(clearance, effectiveLabel('incidents', r))).map((r) => {
     const text = originalIncidentText(r);
     return {
       number: r.number,
@@ -144,7 +152,7 @@ function watermark(ws: ExcelJS.Worksheet, text: string, columns: number): void {
  * personal data, and record it as the order's execution (see the file comment).
  */
 export async function exportUnmaskedIncidents(db: Db, ctx: Ctx, workOrderId: string, stepUp: StepUp): Promise<UnmaskedExport> {
-  const { wo, roles } = await loadVisible(db, ctx, workOrderId);
+  const { wo, roles, clearance } = await loadVisible(db, ctx, workOrderId);
   const scope = await requireExportAllowed(db, ctx, wo);
   if (stepUp !== 'inProcess') requireFreshReauth(stepUp.reauthenticatedAt, ctx.now);
 
@@ -156,7 +164,7 @@ export async function exportUnmaskedIncidents(db: Db, ctx: Ctx, workOrderId: str
     .where('c.id', '=', wo.contract_id)
     .execute();
   const systemNames = new Map(systems.map((s) => [s.key, s.name]));
-  const rows = await loadIncidents(db, wo.contract_id, scope);
+  const rows = await loadIncidents(db, wo.contract_id, scope, clearance);
   if (!rows) throw notAllowed(`导出范围内的故障单超过 ${UNMASKED_EXPORT_MAX_ROWS} 条，请缩小范围后重新申请`);
   const statement = describeExportScope(scope, systemNames);
 

@@ -20,6 +20,10 @@ import { EDITABLE_STATES, FINAL_STATES, STATE_NAMES, isAllowedFrom, statesOf, ty
 import { findDecisions, findDecisionsOf, findGrants, findInboxCandidates, findLinks, listWorkOrderRows, userNames, type WorkOrderFilter, type WorkOrderRow } from './workorder.repo.ts';
 import { COMMAND_NAMES, COMMAND_ROLES, loadVisible, flowOf, outcomeOf, stateOf } from './workorder.service.ts';
 import type { WorkOrderCommandType } from './workorder.schema.ts';
+import { LABEL_SETTERS } from '../auth/roles.ts';
+import { asClearance, labelName, labelsWithin, mayRead } from '../labels/security-label.ts';
+import { effectiveLabel, readLabel, type ReadLabel } from '../labels/label-mac.ts';
+import { LABEL_EVENT_NAME } from '../labels/label-rules.ts';
 
 /** Mask personal data in every string of a JSON-like value. */
 export function maskDeep(value: unknown): unknown {
@@ -47,7 +51,7 @@ function rolesOf(list: readonly string[]): Role[] {
 }
 
 /** The API view of a work order. */
-export function toView(wo: WorkOrderRow, def: TContractDefinition | null, names: ReadonlyMap<string, string>) {
+export function toView(wo: WorkOrderRow, def: TContractDefinition | null, names: ReadonlyMap<string, string>, read: ReadLabel = readLabel('work_orders', wo)) {
   const system = wo.system_key ? def?.systems.find((s) => s.key === wo.system_key) : undefined;
   const level = wo.level_key ? def?.severityLevels.find((l) => l.key === wo.level_key) : undefined;
   const person = (id: string) => ({ id, name: names.get(id) ?? '' });
@@ -92,6 +96,9 @@ export function toView(wo: WorkOrderRow, def: TContractDefinition | null, names:
     slaDueAt: iso(wo.sla_due_at),
     slaBreached: wo.sla_breached,
     slaAtRisk: wo.sla_at_risk,
+    securityLabel: read.label,
+    securityLabelName: labelName(read.label),
+    labelIntegrityFailed: !read.intact,
     version: wo.version,
     createdAt: new Date(wo.created_at).toISOString(),
     updatedAt: new Date(wo.updated_at).toISOString(),
@@ -210,26 +217,29 @@ const RELATION_NAMES: Record<string, string> = { causedIncident: '引发故障',
 
 /** One work order with everything its page shows. */
 export async function getWorkOrder(db: Db, ctx: Ctx, id: string) {
-  const { wo, roles } = await loadVisible(db, ctx, id);
+  const { wo, roles, clearance, read } = await loadVisible(db, ctx, id);
   const [events, clock, decisions, links, grants, sla] = await Promise.all([
     db.selectFrom('work_order_events').selectAll().where('work_order_id', '=', id).orderBy('id').execute(),
     findClock(db, 'workOrder', id),
     findDecisions(db, id),
-    findLinks(db, id),
+    // a linked record above the caller's clearance shows as a bare link, without its number or title
+    findLinks(db, id, (table, row) => mayRead(clearance, effectiveLabel(table, row))),
     findGrants(db, id),
     loadSlaContext(db, wo.contract_id, ctx.now),
   ]);
   const names = await userNames(db, [wo.created_by, wo.requester_user_id, wo.assignee_user_id]);
   return {
-    workOrder: toView(wo, sla.definition, names),
+    workOrder: toView(wo, sla.definition, names, read),
     myRoles: roles,
+    canChangeLabel: ctx.user.isPlatformAdmin || roles.some((r) => LABEL_SETTERS.includes(r)),
+    labelChoices: labelsWithin(clearance),
     availableCommands: availableCommands(wo, roles, ctx.user.id, decisions),
     canEdit: EDITABLE_STATES.has(stateOf(wo)) && wo.created_by === ctx.user.id,
     approval: approvalView(wo, sla.definition, decisions, ctx.now),
     events: events.map((e) => ({
       id: String(e.id),
       type: e.type,
-      typeName: COMMAND_NAMES[e.type] ?? e.type,
+      typeName: e.type === 'labelChanged' ? LABEL_EVENT_NAME : (COMMAND_NAMES[e.type] ?? e.type),
       at: new Date(e.at).toISOString(),
       actorName: e.actor_name,
       actorRole: e.actor_role,
@@ -264,16 +274,21 @@ export async function getWorkOrder(db: Db, ctx: Ctx, id: string) {
 }
 
 /** List filters as the route passes them. */
-export type WorkOrderListInput = Omit<WorkOrderFilter, 'doubledNeedle' | 'involvingUserId' | 'scope'> & { q?: string | undefined; mine?: boolean | undefined };
+export type WorkOrderListInput = Omit<WorkOrderFilter, 'doubledNeedle' | 'involvingUserId' | 'reach'> & { q?: string | undefined; mine?: boolean | undefined };
 
 /** The filtered list with its total count. */
 export async function listWorkOrders(db: Db, ctx: Ctx, f: WorkOrderListInput) {
-  const { scope } = await requireContractAccess(db, ctx, f.contractId);
+  const access = await requireContractAccess(db, ctx, f.contractId);
   const def = (await loadSlaContext(db, f.contractId, ctx.now)).definition;
   const needle = f.q?.trim() ? doubleForSearch(f.q.trim().replace(/[\\%_]/g, '')) : undefined;
-  const { rows, total } = await listWorkOrderRows(db, { ...f, scope, doubledNeedle: needle, involvingUserId: f.mine ? ctx.user.id : undefined });
-  const names = await userNames(db, rows.flatMap((r) => [r.created_by, r.requester_user_id, r.assignee_user_id]));
-  return { items: rows.map((r) => toView(r, def, names)), total };
+  const { rows, total } = await listWorkOrderRows(db, { ...f, reach: access, doubledNeedle: needle, involvingUserId: f.mine ? ctx.user.id : undefined });
+  // A row whose label MAC fails reads as the highest label: dropped for callers below it (fail closed).
+  const visible = rows.flatMap((r) => {
+    const read = readLabel('work_orders', r);
+    return mayRead(access.clearance, read.label) ? [{ r, read }] : [];
+  });
+  const names = await userNames(db, visible.flatMap(({ r }) => [r.created_by, r.requester_user_id, r.assignee_user_id]));
+  return { items: visible.map(({ r, read }) => toView(r, def, names, read)), total: total - (rows.length - visible.length) };
 }
 
 /**
@@ -288,6 +303,8 @@ export async function approvalsInbox(db: Db, ctx: Ctx) {
   const out = [];
   for (const c of candidates) {
     const wo = c.row;
+    // the SQL compared the stored label; a label whose MAC fails reads as the highest (fail closed)
+    if (!mayRead(asClearance(c.clearance), effectiveLabel('work_orders', wo))) continue;
     let myRole: Role;
     try {
       myRole = authorizeDecision(flowOf(wo), decisionsOf.get(wo.id) ?? [], wo.approval_round, [wo.created_by, wo.requester_user_id], { userId: ctx.user.id, roles: c.roles });

@@ -9,7 +9,12 @@ import type { ApprovalDecision } from '../approvals/approval-flow.ts';
 import { isRole, type Role } from '../auth/roles.ts';
 import type { WorkOrderKind } from './workorder-kinds.ts';
 import type { WorkOrderState } from './workorder-state.ts';
-import { scopeFilter, type ContractScope } from '../contracts/scope.ts';
+import { reachFilter, type RecordReach } from '../contracts/scope.ts';
+import { SECURITY_LABEL_KEYS } from '../labels/security-label.ts';
+import type { LabelledRow, LabelledTable } from '../labels/label-mac.ts';
+
+/** The columns a label check needs. */
+const LABEL_COLUMNS = ['contract_id', 'security_label', 'label_mac', 'label_alarm_at'] as const;
 
 /** A stored work order. */
 export type WorkOrderRow = Selectable<WorkOrdersTable>;
@@ -77,8 +82,8 @@ export interface WorkOrderFilter {
   breached?: boolean | undefined;
   /** Already in the doubled search form. */
   doubledNeedle?: string | undefined;
-  /** The caller's district/street scope (null: the whole contract). */
-  scope: ContractScope;
+  /** The caller's district/street scope and clearance (contract-access.ts `ContractAccess`). */
+  reach: RecordReach;
   limit: number;
   offset: number;
 }
@@ -87,7 +92,7 @@ const FINAL_FOR_LIST: WorkOrderState[] = ['closed', 'cancelled', 'withdrawn', 'r
 
 /** A page of the filtered list (newest first) and the total number of matches. */
 export async function listWorkOrderRows(db: Db, f: WorkOrderFilter): Promise<{ rows: WorkOrderRow[]; total: number }> {
-  let q = db.selectFrom('work_orders').where('contract_id', '=', f.contractId).where(scopeFilter(f.scope, { district: 'district', street: 'street' }));
+  let q = db.selectFrom('work_orders').where('contract_id', '=', f.contractId).where(reachFilter(f.reach));
   if (f.kind) q = q.where('kind', '=', f.kind);
   if (f.subtype) q = q.where('subtype', '=', f.subtype);
   if (f.states && f.states.length > 0) q = q.where('state', 'in', f.states);
@@ -111,6 +116,8 @@ export interface InboxCandidate {
   contractCode: string;
   contractName: string;
   roles: Role[];
+  /** The user's highest clearance among the grants that let them decide this order. */
+  clearance: string | null;
 }
 
 /**
@@ -119,6 +126,8 @@ export interface InboxCandidate {
  * Oldest wait first.
  */
 export async function findInboxCandidates(db: Db, userId: string): Promise<InboxCandidate[]> {
+  const labels = sql`${[...SECURITY_LABEL_KEYS]}::text[]`;
+  const grantCovers = sql`(m.scope_district IS NULL OR (m.scope_district = w.district AND (m.scope_street IS NULL OR m.scope_street = w.street)))`;
   const rows = await db
     .selectFrom('work_orders as w')
     .innerJoin('contracts as c', 'c.id', 'w.contract_id')
@@ -127,32 +136,47 @@ export async function findInboxCandidates(db: Db, userId: string): Promise<Inbox
     .select(
       sql<string[]>`(SELECT array_agg(DISTINCT m.role) FROM memberships m WHERE m.user_id = ${userId} AND m.contract_id = w.contract_id AND m.revoked_at IS NULL)`.as('my_roles'),
     )
+    .select(
+      sql<string>`(SELECT (${labels})[max(array_position(${labels}, m.clearance))] FROM memberships m WHERE m.user_id = ${userId} AND m.contract_id = w.contract_id AND m.revoked_at IS NULL
+        AND m.role = ANY(w.approval_waiting_roles) AND ${grantCovers})`.as('my_clearance'),
+    )
     .where('w.state', '=', 'pendingApproval')
     .where('w.created_by', '<>', userId)
     .where('w.requester_user_id', '<>', userId)
     .where(
-      // a grant of a waiting role whose district/street scope covers the order
+      // a grant of a waiting role whose district/street scope covers the order and whose clearance
+      // reaches its label (a label the integrity verifier flagged counts as the highest)
       sql<boolean>`EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = ${userId} AND m.contract_id = w.contract_id AND m.revoked_at IS NULL
-        AND m.role = ANY(w.approval_waiting_roles)
-        AND (m.scope_district IS NULL OR (m.scope_district = w.district AND (m.scope_street IS NULL OR m.scope_street = w.street))))`,
+        AND m.role = ANY(w.approval_waiting_roles) AND ${grantCovers}
+        AND array_position(${labels}, m.clearance) >= CASE WHEN w.label_alarm_at IS NULL THEN array_position(${labels}, w.security_label) ELSE ${SECURITY_LABEL_KEYS.length} END)`,
     )
     .orderBy('w.approval_step_since')
     .limit(500)
     .execute();
-  return rows.map(({ contract_code, contract_name, my_roles, ...row }) => ({ row, contractCode: contract_code, contractName: contract_name, roles: (my_roles ?? []).filter(isRole) }));
+  return rows.map(({ contract_code, contract_name, my_roles, my_clearance, ...row }) => ({
+    row,
+    contractCode: contract_code,
+    contractName: contract_name,
+    roles: (my_roles ?? []).filter(isRole),
+    clearance: my_clearance,
+  }));
 }
 
-/** Links from and to a work order, with the other side's number and title. */
-export async function findLinks(db: Db, workOrderId: string) {
+/**
+ * Links from and to a work order, with the other side's number and title;
+ * `other` is null when that record is above the caller's clearance
+ * (`mayReadRow`) or gone.
+ */
+export async function findLinks(db: Db, workOrderId: string, mayReadRow: (table: LabelledTable, row: LabelledRow) => boolean) {
   const out = await db.selectFrom('work_order_links').selectAll().where('work_order_id', '=', workOrderId).orderBy('id').execute();
   const inc = await db.selectFrom('work_order_links').selectAll().where('target_type', '=', 'workOrder').where('target_id', '=', workOrderId).orderBy('id').execute();
   const woIds = [...out.filter((l) => l.target_type === 'workOrder').map((l) => l.target_id), ...inc.map((l) => l.work_order_id)];
   const incidentIds = out.filter((l) => l.target_type === 'incident').map((l) => l.target_id);
   const [wos, incidents] = await Promise.all([
-    woIds.length ? db.selectFrom('work_orders').select(['id', 'number', 'title']).where('id', 'in', woIds).execute() : [],
-    incidentIds.length ? db.selectFrom('incidents').select(['id', 'number', 'title']).where('id', 'in', incidentIds).execute() : [],
+    woIds.length ? db.selectFrom('work_orders').select(['id', 'number', 'title', ...LABEL_COLUMNS]).where('id', 'in', woIds).execute() : [],
+    incidentIds.length ? db.selectFrom('incidents').select(['id', 'number', 'title', ...LABEL_COLUMNS]).where('id', 'in', incidentIds).execute() : [],
   ]);
-  const names = new Map([...wos, ...incidents].map((r) => [r.id, r]));
+  const names = new Map([...wos.filter((r) => mayReadRow('work_orders', r)), ...incidents.filter((r) => mayReadRow('incidents', r))].map((r) => [r.id, r]));
   return [
     ...out.map((l) => ({ link: l, otherType: l.target_type, otherId: l.target_id, other: names.get(l.target_id) ?? null, direction: 'outgoing' as const })),
     ...inc.map((l) => ({ link: l, otherType: 'workOrder' as const, otherId: l.work_order_id, other: names.get(l.work_order_id) ?? null, direction: 'incoming' as const })),

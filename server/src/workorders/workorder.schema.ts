@@ -8,6 +8,7 @@ import { ROLE_KEYS } from '../auth/roles.ts';
 import { ZSlaResult } from '../sla/sla.schema.ts';
 import { PERSONAL_DATA_CATEGORY_KEYS, SUBTYPE_KEYS, WORK_ORDER_KINDS, type WorkOrderKind } from './workorder-kinds.ts';
 import { WORK_ORDER_STATES } from './workorder-state.ts';
+import { SECURITY_LABEL_KEYS } from '../labels/security-label.ts';
 
 const ZDateTime = z.string().datetime({ offset: true, message: '时间格式应为 ISO 8601，如 2024-03-15T16:30:00+08:00' });
 const ZLine = (max: number) => z.string().trim().max(max);
@@ -168,6 +169,7 @@ const base = {
   assigneeUserId: z.string().uuid().optional().describe('执行人（乙方人员）；数据处理工单的数据访问授权给此人'),
   windowStart: ZDateTime.optional().describe('计划实施窗口开始'),
   windowEnd: ZDateTime.optional().describe('计划实施窗口结束'),
+  securityLabel: z.enum(SECURITY_LABEL_KEYS).optional().describe('安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于本人的可阅最高标记'),
 };
 
 /** A new work order (created as a draft). */
@@ -304,6 +306,9 @@ export const ZWorkOrder = z.object({
   slaDueAt: z.string().nullable().describe('最近的未到期时限'),
   slaBreached: z.boolean(),
   slaAtRisk: z.boolean(),
+  securityLabel: z.enum(SECURITY_LABEL_KEYS).describe('安全标记（完整性校验失败时按「敏感」处理）'),
+  securityLabelName: z.string(),
+  labelIntegrityFailed: z.boolean().describe('安全标记的 HMAC-SM3 校验未通过（已告警）'),
   version: z.number().describe('乐观锁版本号：修改和操作时须带上'),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -374,6 +379,8 @@ export const ZWorkOrderLink = z.object({
 export const ZWorkOrderDetail = z.object({
   workOrder: ZWorkOrder,
   myRoles: z.array(z.enum(ROLE_KEYS)),
+  canChangeLabel: z.boolean().describe('当前用户可否调整安全标记'),
+  labelChoices: z.array(z.enum(SECURITY_LABEL_KEYS)).describe('当前用户可设置的安全标记（不高于其可阅最高标记）'),
   availableCommands: z.array(z.string()).describe('当前用户此刻可执行的操作（按角色、状态、审批环节计算）'),
   canEdit: z.boolean().describe('当前用户可否修改（草稿或已退回，且为登记人）'),
   approval: ZApprovalView,

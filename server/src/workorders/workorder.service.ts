@@ -25,6 +25,9 @@ import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/audit.servi
 import { actorOf } from '../orgs/user.service.ts';
 import { requireContractAccess, requireContractRoles, requireLocatedRecord } from '../contracts/contract-access.ts';
 import { assertPlaceInScope, resolveSite } from '../contracts/scope.ts';
+import { DEFAULT_LABEL, type SecurityLabel } from '../labels/security-label.ts';
+import { labelMac, readLabel, type ReadLabel } from '../labels/label-mac.ts';
+import { assertLabelWithinClearance } from '../labels/label-rules.ts';
 import { ROLES, type Role } from '../auth/roles.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
 import { openClock, recordClockEvents, registerClockSubject, type ClockView } from '../sla/sla-clock.service.ts';
@@ -41,6 +44,7 @@ import { findDecisions, findWorkOrder, rolesInContract, type WorkOrderRow } from
 import { publishScheduledJob } from './workorder.jobs.ts';
 import { requireFreshReauth, type StepUp } from '../auth/reauth.ts';
 import { insertAttachment, prepareAttachment, registerAttachmentParent } from '../attachments/attachment.service.ts';
+import type { FileScanner } from '../attachments/malware-scan.ts';
 
 /** Vendor roles that do the work. */
 export const VENDOR_ROLES: readonly Role[] = ['vendorProjectManager', 'vendorTeamLead', 'deskAgent', 'engineer', 'onsiteEngineer'];
@@ -110,18 +114,28 @@ export function workOrderNotFound(): AppError {
   return new AppError('WORK_ORDER_NOT_FOUND', '工单不存在，或您无权查看');
 }
 
-/** Load a work order the caller may see; otherwise WORK_ORDER_NOT_FOUND. */
-export async function loadVisible(db: Db, ctx: Ctx, id: string, allowed?: readonly Role[]): Promise<{ wo: WorkOrderRow; roles: Role[] }> {
+/**
+ * Load a work order the caller may see (contract, scope, and its security
+ * label within their clearance; a label whose MAC fails reads as the highest);
+ * otherwise WORK_ORDER_NOT_FOUND.
+ */
+export async function loadVisible(db: Db, ctx: Ctx, id: string, allowed?: readonly Role[]): Promise<{ wo: WorkOrderRow; roles: Role[]; clearance: SecurityLabel; read: ReadLabel }> {
   const wo = await findWorkOrder(db, id);
   if (!wo) throw workOrderNotFound();
-  const { roles } = await requireLocatedRecord(db, ctx, { contractId: wo.contract_id, district: wo.district, street: wo.street }, workOrderNotFound, allowed);
-  return { wo, roles };
+  const read = readLabel('work_orders', wo);
+  const { roles, clearance } = await requireLocatedRecord(db, ctx, { contractId: wo.contract_id, district: wo.district, street: wo.street, label: read.label }, workOrderNotFound, allowed);
+  return { wo, roles, clearance, read };
 }
 
 /** Check that the caller may see a work order (and act in one of `allowed`); returns its contract. */
-export async function requireWorkOrderAccess(db: Db, ctx: Ctx, id: string, allowed?: readonly Role[]): Promise<{ contractId: string; state: WorkOrderState; roles: Role[] }> {
-  const { wo, roles } = await loadVisible(db, ctx, id, allowed);
-  return { contractId: wo.contract_id, state: stateOf(wo), roles };
+export async function requireWorkOrderAccess(
+  db: Db,
+  ctx: Ctx,
+  id: string,
+  allowed?: readonly Role[],
+): Promise<{ contractId: string; state: WorkOrderState; roles: Role[]; clearance: SecurityLabel; label: SecurityLabel; version: number; number: string }> {
+  const { wo, roles, clearance, read } = await loadVisible(db, ctx, id, allowed);
+  return { contractId: wo.contract_id, state: stateOf(wo), roles, clearance, label: read.label, version: wo.version, number: wo.number };
 }
 
 // A work order's attachments are visible to exactly those who may see the order.
@@ -175,7 +189,9 @@ export type NewWorkOrderInput = TNewWorkOrder;
 
 /** Raise a work order (a draft) and open its SLA clock, in one transaction. */
 export async function createWorkOrder(db: Db, ctx: Ctx, contractId: string, input: NewWorkOrderInput): Promise<{ id: string; number: string; state: WorkOrderState; version: number }> {
-  const { roles, scope } = await requireContractAccess(db, ctx, contractId, CREATOR_ROLES[input.kind]);
+  const { roles, scope, clearance } = await requireContractAccess(db, ctx, contractId, CREATOR_ROLES[input.kind]);
+  const securityLabel = input.securityLabel ?? DEFAULT_LABEL;
+  assertLabelWithinClearance(clearance, securityLabel);
   const sla = await loadSlaContext(db, contractId, ctx.now);
   const def = sla.definition;
   const place = resolveSite(def.sites, input);
@@ -232,6 +248,8 @@ export async function createWorkOrder(db: Db, ctx: Ctx, contractId: string, inpu
         level_key: rules.levelKey,
         created_at: ctx.now,
         updated_at: ctx.now,
+        security_label: securityLabel,
+        label_mac: labelMac('work_orders', id, contractId, securityLabel),
       })
       .returning(['id', 'number', 'version'])
       .executeTakeFirstOrThrow();
@@ -242,7 +260,7 @@ export async function createWorkOrder(db: Db, ctx: Ctx, contractId: string, inpu
     await recordAudit(
       trx,
       actorOf(ctx, actingRole),
-      { action: 'workOrder.created', entityType: 'workOrder', entityId: row.id, contractId, after: { number, kind: input.kind, subtype: input.subtype, title: pii.masked.title, systemKey: input.systemKey ?? null, requestedAt: requestedAt.toISOString(), levelKey: rules.levelKey } },
+      { action: 'workOrder.created', entityType: 'workOrder', entityId: row.id, contractId, after: { number, kind: input.kind, subtype: input.subtype, title: pii.masked.title, systemKey: input.systemKey ?? null, requestedAt: requestedAt.toISOString(), levelKey: rules.levelKey, securityLabel } },
       ctx.now,
     );
     return { id: row.id, number: row.number, state: 'draft', version: row.version };
@@ -857,10 +875,10 @@ async function insertLink(trx: Trx, wo: WorkOrderRow, ctx: Ctx, targetType: 'inc
 }
 
 /** Attach a file to a work order (evidence, output files, test reports); on its timeline and audited. */
-export async function addWorkOrderAttachment(db: Db, ctx: Ctx, id: string, fileName: string, content: Buffer) {
+export async function addWorkOrderAttachment(db: Db, ctx: Ctx, id: string, fileName: string, content: Buffer, scanner: FileScanner | null) {
   const { wo, roles } = await loadVisible(db, ctx, id, PARTICIPANTS);
   if (stateOf(wo) === 'cancelled') throw new AppError('WORK_ORDER_TRANSITION_FORBIDDEN', '已取消的工单不能再上传附件');
-  const file = await prepareAttachment(fileName, content);
+  const file = await prepareAttachment(db, ctx, { contractId: wo.contract_id, subjectType: 'workOrder', subjectId: id }, fileName, content, scanner);
   const role = roles.find((r) => PARTICIPANTS.includes(r)) ?? null;
   return db.transaction().execute(async (trx) => {
     const a = await insertAttachment(trx, ctx, wo.contract_id, 'workOrder', id, file);

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTestApp } from '../helpers/app.ts';
 import { testDb } from '../helpers/db.ts';
-import { buildContract, buildUser, signInAs, type Plain } from '../helpers/factories.ts';
+import { buildContract, buildUser, signInAs, TEST_PASSWORD, type Plain } from '../helpers/factories.ts';
 import { effectiveScope, scopeFilter } from '../../src/contracts/scope.ts';
 
 const app = useTestApp();
@@ -302,3 +302,105 @@ async function countIncidents(db: ReturnType<typeof testDb>, contractId: string)
   const r = await db.selectFrom('incidents').select((eb) => eb.fn.countAll<string>().as('n')).where('contract_id', '=', contractId).executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+test('separation of duties at platform level: the platform auditor reads and verifies the whole trail, the platform administrator none of it', async () => {
+  const { db, c, adminCookie: agencyAdminCookie } = await setup();
+  const platformAdmin = await buildUser(db, { platformAdmin: true });
+  const adminCookie = await signInAs(app, platformAdmin);
+  const auditor = await buildUser(db, { platformAuditor: true });
+  const auditorCookie = await signInAs(app, auditor);
+  const me = await app.inject({ url: '/api/auth/me', headers: { cookie: auditorCookie } });
+  assert.equal(me.json().isPlatformAuditor, true);
+  assert.equal(me.json().twoFactorRequired, true, 'the privileged 2FA policy covers the platform auditor');
+  assert.equal((await app.inject({ url: '/api/auth/me', headers: { cookie: adminCookie } })).json().isPlatformAuditor, false);
+
+  // the platform administrator: 403 on every audit route, with or without a contract
+  for (const [method, url] of [
+    ['GET', '/api/audit'],
+    ['GET', `/api/audit?contractId=${c.id}`],
+    ['GET', '/api/audit/export.xlsx'],
+    ['GET', `/api/audit/export.xlsx?contractId=${c.id}`],
+    ['POST', '/api/audit/verify'],
+  ] as const) {
+    const r = await app.inject({ method, url, headers: { cookie: adminCookie } });
+    assert.equal(r.statusCode, 403, `${method} ${url}`);
+    assert.equal(r.json().error.code, 'FORBIDDEN');
+    assert.match(r.json().error.message, /三权分立/);
+  }
+
+  // the platform auditor: rows without a contract (sign-ins, user administration) and every contract's rows
+  const all = await app.inject({ url: '/api/audit?limit=500', headers: { cookie: auditorCookie } });
+  assert.equal(all.statusCode, 200, all.body);
+  const rows = all.json() as { contractId: string | null; action: string; entityId: string | null }[];
+  assert.ok(rows.some((r) => r.contractId === null && r.action === 'auth.signIn' && r.entityId === platformAdmin.id), 'the administrator’s sign-in');
+  assert.ok(rows.some((r) => r.contractId === null && r.action === 'user.created' && r.entityId === auditor.id));
+  const ofC = await app.inject({ url: `/api/audit?contractId=${c.id}&limit=500`, headers: { cookie: auditorCookie } });
+  assert.equal(ofC.statusCode, 200, ofC.body);
+  const expected = await db.selectFrom('audit_log').select('id').where('contract_id', '=', c.id).orderBy('seq', 'desc').execute();
+  assert.deepEqual((ofC.json() as { id: string }[]).map((r) => r.id), expected.map((r) => r.id), 'every row of the contract, without being its member');
+  assert.equal((await app.inject({ url: `/api/audit?contractId=${crypto.randomUUID()}`, headers: { cookie: auditorCookie } })).statusCode, 404);
+  assert.equal((await app.inject({ method: 'POST', url: '/api/audit/verify', headers: { cookie: auditorCookie } })).statusCode, 200);
+  // the auditor administers nothing and changes no ticket
+  assert.equal((await app.inject({ url: '/api/users', headers: { cookie: auditorCookie } })).statusCode, 403);
+  const report = await app.inject({
+    method: 'POST',
+    url: `/api/contracts/${c.id}/incidents`,
+    headers: { cookie: auditorCookie },
+    payload: { title: '审计员登记故障', systemKey: 'S1', channel: 'web', reporterName: '审计员', reportedAt: new Date().toISOString(), levelKey: 'P1' },
+  });
+  assert.equal(report.statusCode, 404);
+  assert.equal(await countIncidents(db, c.id), 0);
+  // a contract's system administrator still reads nothing
+  assert.equal((await app.inject({ url: '/api/audit', headers: { cookie: agencyAdminCookie } })).statusCode, 403);
+});
+
+test('platform auditor flag: the platform administrator gives it to another user (audited), never to themselves or to an administrator (409, nothing written)', async () => {
+  const db = testDb();
+  const platformAdmin = await buildUser(db, { platformAdmin: true });
+  const adminCookie = await signInAs(app, platformAdmin);
+  const setFlag = (userId: string, value: boolean, cookie = adminCookie) =>
+    app.inject({ method: 'PUT', url: `/api/users/${userId}/platform-auditor`, headers: { cookie }, payload: { isPlatformAuditor: value } });
+  const flagOf = async (userId: string) => (await db.selectFrom('users').select('is_platform_auditor').where('id', '=', userId).executeTakeFirstOrThrow()).is_platform_auditor;
+  const changes = async (userId: string) => db.selectFrom('audit_log').select(['actor_user_id', 'before', 'after']).where('action', '=', 'user.platformAuditorChanged').where('entity_id', '=', userId).orderBy('seq').execute();
+
+  const person = await buildUser(db);
+  const given = await setFlag(person.id, true);
+  assert.equal(given.statusCode, 200, given.body);
+  assert.deepEqual(given.json(), { id: person.id, isPlatformAuditor: true });
+  assert.equal(await flagOf(person.id), true);
+  const rows = await changes(person.id);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]?.actor_user_id, platformAdmin.id);
+  assert.deepEqual(rows[0]?.before, { isPlatformAuditor: false });
+  assert.deepEqual(rows[0]?.after, { username: person.username, isPlatformAuditor: true });
+  assert.equal((await setFlag(person.id, true)).statusCode, 200);
+  assert.equal((await changes(person.id)).length, 1, 'no change, no row');
+  const listed = (await app.inject({ url: '/api/users', headers: { cookie: adminCookie } })).json() as { id: string; isPlatformAuditor: boolean }[];
+  assert.equal(listed.find((u) => u.id === person.id)?.isPlatformAuditor, true);
+
+  // not to themselves
+  const self = await setFlag(platformAdmin.id, true);
+  assert.equal(self.statusCode, 403);
+  assert.equal(await flagOf(platformAdmin.id), false);
+  // not to another administrator (ROLE_CONFLICT), nothing written
+  const otherAdmin = await buildUser(db, { platformAdmin: true });
+  const conflict = await setFlag(otherAdmin.id, true);
+  assert.equal(conflict.statusCode, 409);
+  assert.equal(conflict.json().error.code, 'ROLE_CONFLICT');
+  assert.match(conflict.json().error.message, /三权分立/);
+  assert.equal(await flagOf(otherAdmin.id), false);
+  assert.equal((await changes(otherAdmin.id)).length, 0);
+  // the other order: an account created as both, and an auditor made administrator in the database
+  const both = await app.inject({ method: 'POST', url: '/api/users', headers: { cookie: adminCookie }, payload: { username: `both-${person.id.slice(0, 8)}`, displayName: '双重身份', password: TEST_PASSWORD, isPlatformAdmin: true, isPlatformAuditor: true } });
+  assert.equal(both.statusCode, 409);
+  assert.equal(both.json().error.code, 'ROLE_CONFLICT');
+  assert.equal((await db.selectFrom('users').select('id').where('username', '=', `both-${person.id.slice(0, 8)}`).execute()).length, 0);
+  await assert.rejects(db.updateTable('users').set({ is_platform_admin: true }).where('id', '=', person.id).execute(), /users_platform_duties_apart/);
+  // only platform administrators manage the flag; an auditor cannot give it on
+  const auditorCookie = await signInAs(app, person);
+  assert.equal((await setFlag((await buildUser(db)).id, true, auditorCookie)).statusCode, 403);
+  // taking it back is audited too
+  assert.equal((await setFlag(person.id, false)).statusCode, 200);
+  assert.equal(await flagOf(person.id), false);
+  assert.equal((await changes(person.id)).length, 2);
+});

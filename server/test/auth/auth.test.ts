@@ -16,7 +16,7 @@ after(async () => {
   await closeTestDb();
 });
 
-const policy = { idleMinutes: 30, maxHours: 12, maxFailedAttempts: 5, lockMinutes: 15, twoFactor: 'privileged' as const };
+const policy = { idleMinutes: 30, maxHours: 12, maxFailedAttempts: 5, lockMinutes: 15, twoFactor: 'privileged' as const, passwordMaxAgeDays: 90 };
 
 test('sign-in sets an httpOnly SameSite cookie; me works; sign-out ends the session', async () => {
   const user = await buildUser(testDb());

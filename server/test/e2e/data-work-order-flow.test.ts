@@ -135,7 +135,7 @@ test('a data extraction is raised, signed by the agency, executed with evidence,
   const refused = await engineer.request.post(`${env.baseUrl}/api/work-orders/${orderId}/commands`, {
     data: { version: detail.workOrder.version, command: { type: 'execute', statement: 'SELECT 1', beforeCount: 0, afterCount: 0, output: { fileName: 'x.csv', sm3: 'a'.repeat(64) } } },
   });
-  assert.equal(refused.status(), 409);
+  assert.equal(refused.status(), 422);
   const refusal = (await refused.json()) as { error: { code: string; message: string } };
   assert.equal(refusal.error.code, 'WORK_ORDER_APPROVAL_REQUIRED');
   assert.match(refusal.error.message, /未经甲方审批签字，不能执行/);

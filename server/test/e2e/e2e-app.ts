@@ -17,6 +17,7 @@ import type { Role } from '../../src/auth/roles.ts';
 import { isolatedDb } from '../helpers/db.ts';
 import { startFakeGateway, type FakeGateway } from '../helpers/fake-gateway.ts';
 import { enrolTestStaff, TEST_PASSWORD, uniq } from '../helpers/factories.ts';
+import { testLogger } from '../helpers/test-log.ts';
 
 /** The built web app the server serves. */
 export const WEB_DIST = join(import.meta.dirname, '..', '..', '..', 'web', 'dist');
@@ -66,6 +67,7 @@ export async function startE2eApp(options: { snapshotWeb?: boolean } = {}): Prom
     db: iso.db,
     config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent', channels: { smsGatewayUrl: `${gateway.url}/sms`, mailGatewayUrl: undefined, wecomWebhookUrl: undefined, dingtalkWebhookUrl: undefined }, reportUpAckMinutes: 5 },
     webDist,
+    logger: testLogger(),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -97,7 +99,7 @@ export async function createPerson(
   roles: Role[],
 ): Promise<{ id: string; username: string; password: string; displayName: string }> {
   const username = `e2e-${uniq()}`;
-  const u = await createUser(db, null, { username, displayName: person.displayName, password: TEST_PASSWORD, organisationName: person.organisationName, organisationKind: person.side }, new Date());
+  const u = await createUser(db, null, { username, displayName: person.displayName, password: TEST_PASSWORD, organisationName: person.organisationName, organisationKind: person.side, mustChangePassword: false }, new Date());
   if (person.side === 'vendor') await enrolTestStaff(db, contractId, u.id, person.displayName);
   for (const role of roles) await grantRole(db, null, { userId: u.id, contractId, role }, new Date());
   return { id: u.id, username, password: TEST_PASSWORD, displayName: person.displayName };

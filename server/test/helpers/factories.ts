@@ -10,10 +10,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../src/db/database.ts';
 import { importContract } from '../../src/contracts/contract.service.ts';
 import { createUser, grantRole } from '../../src/orgs/user.service.ts';
+import { hashPassword } from '../../src/auth/password.ts';
 import { ROLES, type Role } from '../../src/auth/roles.ts';
 import { enrolClearedStaff } from '../../src/staff/staff.service.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { totpCode, totpCodeAt, totpStep } from '../../src/auth/totp.ts';
+import { noteTestSecret, testLogger } from './test-log.ts';
 
 /** The minimal valid contract used as the base of factory contracts. */
 export const MINIMAL_CONTRACT_PATH = join(import.meta.dirname, '..', 'fixtures', 'minimal-contract.yaml');
@@ -44,10 +46,18 @@ export function contractYaml(mutate?: (doc: Plain) => void): string {
   return stringify(contractDoc(mutate));
 }
 
+/**
+ * Grace period of factory contracts' vendor access: the minimal contract's
+ * service period is 2024, so with the production default (90 days) its vendor
+ * people could no longer sign in; test contracts keep it for ten years.
+ * Tests of the end itself (security/vendor-access-end.test.ts) pass their own.
+ */
+export const TEST_VENDOR_ACCESS_GRACE_DAYS = 3650;
+
 /** Import a factory contract; returns its id and code. */
-export async function buildContract(db: Db, mutate?: (doc: Plain) => void): Promise<{ id: string; code: string; yaml: string }> {
+export async function buildContract(db: Db, mutate?: (doc: Plain) => void, opts: { vendorAccessGraceDays?: number } = {}): Promise<{ id: string; code: string; yaml: string }> {
   const yaml = contractYaml(mutate);
-  const r = await importContract(db, null, yaml, new Date());
+  const r = await importContract(db, null, yaml, new Date(), undefined, { vendorAccessGraceDays: opts.vendorAccessGraceDays ?? TEST_VENDOR_ACCESS_GRACE_DAYS });
   const code = /code:\s*(\S+)/.exec(yaml)?.[1] ?? '';
   return { id: r.contractId, code, yaml };
 }
@@ -55,17 +65,36 @@ export async function buildContract(db: Db, mutate?: (doc: Plain) => void): Prom
 /** A password that satisfies the policy. */
 export const TEST_PASSWORD = 'Test-Passw0rd-2026';
 
+const hashCache = new Map<string, Promise<string>>();
+
+/**
+ * One real PBKDF2-HMAC-SM3 hash per password for the whole test process, so
+ * that factory users do not cost one full hash each. Production iterations
+ * are unchanged (signing in still verifies the full count); only the salt is
+ * shared between factory users. Tests of the storage itself
+ * (`password-storage.test.ts`) create users without it.
+ */
+export function cachedPasswordHash(password: string): Promise<string> {
+  let hash = hashCache.get(password);
+  if (!hash) {
+    hash = hashPassword(password);
+    hashCache.set(password, hash);
+  }
+  return hash;
+}
+
 /** Create a user, optionally with roles in a contract. */
 export async function buildUser(
   db: Db,
-  opts: { contractId?: string; roles?: Role[]; platformAdmin?: boolean; organisationName?: string } = {},
+  opts: { contractId?: string; roles?: Role[]; platformAdmin?: boolean; platformAuditor?: boolean; organisationName?: string } = {},
 ): Promise<{ id: string; username: string; password: string }> {
   const username = `u-${uniq()}`;
   const u = await createUser(
     db,
     null,
-    { username, displayName: `测试用户${username.slice(2)}`, password: TEST_PASSWORD, isPlatformAdmin: opts.platformAdmin, organisationName: opts.organisationName },
+    { username, displayName: `测试用户${username.slice(2)}`, password: TEST_PASSWORD, isPlatformAdmin: opts.platformAdmin, isPlatformAuditor: opts.platformAuditor, organisationName: opts.organisationName, mustChangePassword: false },
     new Date(),
+    cachedPasswordHash,
   );
   for (const role of opts.roles ?? []) {
     if (!opts.contractId) throw new Error('roles need a contractId');
@@ -83,7 +112,7 @@ export async function enrolTestStaff(db: Db, contractId: string, userId: string,
 
 /** The app, built in-process over the given database (no listen). */
 export async function buildTestApp(db: Db): Promise<FastifyInstance> {
-  return buildApp({ db, config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent', signInPerMinute: 1000 } });
+  return buildApp({ db, config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent', signInPerMinute: 1000 }, logger: testLogger() });
 }
 
 /** TOTP secrets and unused recovery codes of test users that enrolled through {@link signInAs}. */
@@ -97,13 +126,17 @@ export function secondFactorOf(username: string): { secret: string; recoveryCode
 /** Remember a test user's second factor (tests that enrol by hand). */
 export function rememberSecondFactor(username: string, secret: string, recoveryCodes: string[]): void {
   secondFactors.set(username, { secret, recoveryCodes: [...recoveryCodes] });
+  noteTestSecret('totpSecret', secret);
+  for (const c of recoveryCodes) noteTestSecret('recoveryCode', c);
 }
 
 function cookieOf(res: { headers: Record<string, unknown> }): string {
   const setCookie = res.headers['set-cookie'];
   const raw = Array.isArray(setCookie) ? String(setCookie[0]) : typeof setCookie === 'string' ? setCookie : '';
   if (!raw) throw new Error('no session cookie');
-  return raw.split(';')[0] ?? '';
+  const pair = raw.split(';')[0] ?? '';
+  noteTestSecret('sessionToken', pair.slice(pair.indexOf('=') + 1));
+  return pair;
 }
 
 /**

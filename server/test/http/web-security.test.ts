@@ -4,6 +4,7 @@ import { useTestApp } from '../helpers/app.ts';
 import { testDb } from '../helpers/db.ts';
 import { buildUser, signInAs } from '../helpers/factories.ts';
 import { buildApp } from '../../src/http/app.ts';
+import { testLogger } from '../helpers/test-log.ts';
 
 const app = useTestApp();
 
@@ -31,7 +32,7 @@ test('a state-changing request from another origin is refused (CSRF); the same o
 });
 
 test('sign-in attempts are rate limited per address and username', async () => {
-  const strict = await buildApp({ db: testDb(), config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent' } });
+  const strict = await buildApp({ db: testDb(), config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent' }, logger: testLogger() });
   try {
     const user = await buildUser(testDb());
     const codes: number[] = [];

@@ -74,7 +74,7 @@ test('report → acknowledge → leader instruction gate → on site → resolve
   let version = r.json().version as number;
 
   r = await command(cookies.engineer, id, version, { type: 'arrive' });
-  assert.equal(r.statusCode, 409);
+  assert.equal(r.statusCode, 422);
   assert.equal(r.json().error.code, 'LEADER_APPROVAL_REQUIRED');
   assert.match(r.json().error.message, /须经甲方领导批示/);
 
@@ -151,12 +151,22 @@ test('a transition the state machine forbids leaves the incident as it was', asy
   const created = await app.inject({ method: 'POST', url: `/api/contracts/${c.id}/incidents`, headers: { cookie: cookies.desk }, payload: { title: '打印机卡纸', systemKey: 'S2', channel: 'web', reporterName: '李四', reportedAt: new Date().toISOString(), levelKey: 'P1' } });
   const id = created.json().id;
   const r = await command(cookies.engineer, id, 1, { type: 'resolve', resolution: 'x' });
-  assert.equal(r.statusCode, 409);
+  assert.equal(r.statusCode, 422);
   assert.equal(r.json().error.code, 'INCIDENT_TRANSITION_FORBIDDEN');
   const d = (await app.inject({ url: `/api/incidents/${id}`, headers: { cookie: cookies.desk } })).json();
   assert.equal(d.incident.status, 'new');
   assert.equal(d.incident.version, 1);
   assert.equal(d.events.length, 1);
+
+  // check 39: skipping states (acknowledged → closed, past resolution and callback) → 422, not the 409 of a version conflict
+  const ack = await command(cookies.desk, id, 1, { type: 'acknowledge' });
+  assert.equal(ack.statusCode, 200, ack.body);
+  const skip = await command(cookies.desk, id, ack.json().version, { type: 'close' });
+  assert.equal(skip.statusCode, 422);
+  assert.equal(skip.json().error.code, 'INCIDENT_TRANSITION_FORBIDDEN');
+  const after = (await app.inject({ url: `/api/incidents/${id}`, headers: { cookie: cookies.desk } })).json();
+  assert.equal(after.incident.status, 'acknowledged');
+  assert.equal(after.incident.version, ack.json().version);
 });
 
 test('a third-party supplier needs the agency\'s recorded consent', async () => {
@@ -164,7 +174,7 @@ test('a third-party supplier needs the agency\'s recorded consent', async () => 
   const created = await app.inject({ method: 'POST', url: `/api/contracts/${c.id}/incidents`, headers: { cookie: cookies.desk }, payload: { title: '自助终端读卡器故障', systemKey: 'S2', channel: 'web', reporterName: '王五', reportedAt: new Date().toISOString(), levelKey: 'P1' } });
   const id = created.json().id;
   let r = await command(cookies.desk, id, 1, { type: 'assign', line: 2, supplierName: '某终端厂商' });
-  assert.equal(r.statusCode, 409);
+  assert.equal(r.statusCode, 422);
   assert.equal(r.json().error.code, 'SUPPLIER_CONSENT_REQUIRED');
   r = await command(cookies.agency, id, 1, { type: 'supplierConsent', supplierName: '某终端厂商', note: '同意厂商上门维修' });
   assert.equal(r.statusCode, 200);

@@ -10,6 +10,7 @@ import { addContact } from '../../src/contacts/contact.service.ts';
 import { runDueJobs } from '../../src/jobs/job.queue.ts';
 import type { JobDefinition } from '../../src/jobs/job.types.ts';
 import type { Db } from '../../src/db/database.ts';
+import { testLogger } from '../helpers/test-log.ts';
 
 let iso: Awaited<ReturnType<typeof isolatedDb>>;
 let db: Db;
@@ -24,6 +25,7 @@ before(async () => {
   app = await buildApp({
     db,
     config: { cookieSecure: false, sessionIdleMinutes: 30, sessionMaxHours: 12, logLevel: 'silent', channels: { smsGatewayUrl: `${gw.url}/sms`, mailGatewayUrl: undefined, wecomWebhookUrl: `${gw.url}/wecom`, dingtalkWebhookUrl: undefined }, reportUpAckMinutes: 5 },
+    logger: testLogger(),
   });
   const job = createReportUpJob(app.services.reportUp);
   registry = new Map<string, JobDefinition<unknown>>([[job.kind, job]]);

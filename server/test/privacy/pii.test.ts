@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectPii, isValidResidentId, maskText, passesLuhn } from '../../src/privacy/pii.ts';
+import { detectPii, foldFullWidth, isValidResidentId, maskText, passesLuhn } from '../../src/privacy/pii.ts';
 
 // Fictitious numbers built to pass the checksums (no real person or card).
 const ID = '11010519491231002X'; // GB 11643 sample from the standard
@@ -12,10 +12,35 @@ test('GB 11643 check digit', () => {
   assert.equal(isValidResidentId('110105194913310029'), false, 'month 13');
 });
 
+test('GB 11643: every vector of security.md §4, the 31 February case and the lower-case x included', () => {
+  const vectors: [string, boolean, string][] = [
+    ['11010519491231002X', true, 'the standard’s example, check X'],
+    ['11010519491231002x', true, 'lower-case x is accepted as X'],
+    ['440524188001010014', true, 'born 1880, check 4'],
+    ['110101199003074477', true, 'check 7'],
+    ['53010219200508011X', true, 'check X'],
+    ['110101200001010010', true, 'check 0'],
+    ['110101200001010061', true, 'check 1'],
+    ['110105194912310021', false, 'wrong check digit (X expected)'],
+    ['110105194902310026', false, '31 February, though the check digit 6 matches'],
+    ['110101199003074478', false, 'wrong check digit (7 expected)'],
+    ['11010519490229002X', false, '29 February 1949 (not a leap year)'],
+  ];
+  for (const [id, valid, why] of vectors) assert.equal(isValidResidentId(id), valid, `${id}: ${why}`);
+  assert.equal(isValidResidentId(foldFullWidth('１１０１０５１９４９１２３１００２Ｘ')), true, 'full width, after folding');
+  assert.equal(isValidResidentId(foldFullWidth('１１０１０５１９４９１２３１００２ｘ')), true, 'full-width lower-case x');
+  assert.deepEqual(detectPii('身份证 11010519491231002x').map((f) => f.kind), ['residentId'], 'the detector finds the lower-case form');
+  assert.match(maskText('身份证 11010519491231002x'), /110105\*{8}002x/);
+  assert.equal(maskText('编号 110105194902310026'), '编号 110105194902310026', '31 February is not an ID number');
+});
+
 test('Luhn', () => {
   assert.equal(passesLuhn('4111111111111111'), true);
   assert.equal(passesLuhn('4111111111111112'), false);
   assert.equal(passesLuhn(CARD), true);
+  assert.equal(passesLuhn('6222021234567890128'), true, '§4 vector');
+  assert.equal(passesLuhn('6222021234567890123'), false, '§4 vector: the check digit should be 8');
+  assert.equal(passesLuhn('621700001000000000'), false, 'the check digit should be 4');
 });
 
 test('detection and masking in free text', () => {

@@ -133,8 +133,8 @@ test('rows cut off the end of the chain pass the chain walk but are caught by th
     // the verify button
     const app = await buildSecurityApp(iso.db, { anchors: anchors.store });
     try {
-      const admin = await buildUser(iso.db, { platformAdmin: true });
-      const cookie = await signInAs(app, admin);
+      const auditor = await buildUser(iso.db, { platformAuditor: true });
+      const cookie = await signInAs(app, auditor);
       const v = await app.inject({ method: 'POST', url: '/api/audit/verify', headers: { cookie } });
       assert.equal(v.statusCode, 200);
       assert.equal(v.json().ok, false);

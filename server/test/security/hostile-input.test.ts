@@ -224,7 +224,7 @@ async function assertTablesIntact(contractId: string, incidents: number): Promis
 async function buildHostileDesk(contractId: string, displayName: string) {
   const db = testDb();
   const username = `u-${uniq()}`;
-  const u = await createUser(db, null, { username, displayName, password: TEST_PASSWORD }, new Date());
+  const u = await createUser(db, null, { username, displayName, password: TEST_PASSWORD, mustChangePassword: false }, new Date());
   await enrolTestStaff(db, contractId, u.id, displayName);
   await grantRole(db, null, { userId: u.id, contractId, role: 'deskAgent' }, new Date());
   return { id: u.id, username, password: TEST_PASSWORD };

@@ -77,7 +77,7 @@ test('five failed sign-ins in a row lock the account; the sixth attempt, even wi
 test('the lock lifts after the lock time; a successful sign-in resets the count', async () => {
   const db = testDb();
   const user = await buildUser(db);
-  const policy = { idleMinutes: 30, maxHours: 12, maxFailedAttempts: 5, lockMinutes: 15, twoFactor: 'privileged' as const };
+  const policy = { idleMinutes: 30, maxHours: 12, maxFailedAttempts: 5, lockMinutes: 15, twoFactor: 'privileged' as const, passwordMaxAgeDays: 90 };
   const t0 = new Date();
   const attempt = (password: string, at: Date) => signIn(db, { username: user.username, password, clientIp: null, userAgent: null }, policy, at);
   const code = (e: unknown) => (e instanceof AppError ? e.code : String(e));

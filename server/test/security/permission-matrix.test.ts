@@ -3,7 +3,10 @@
  * with sites; in A, incidents and work orders at two streets of 朝阳区, at
  * 海淀区 and at no site. The subjects: every contract role of ROLE_KEYS
  * unscoped in A; every role that accepts a scope limited to 朝阳区, and to
- * 朝阳区建外街道; a user with no role at all; a user with roles in B only.
+ * 朝阳区建外街道; a user with no role at all; a user with roles in B only;
+ * three subjects whose grant carries a clearance other than the default 内部
+ * (敏感 unscoped, 敏感 limited to 朝阳区, 公开), against an incident and a
+ * release at CY-1 labelled 敏感 (every other record is 内部).
  *
  * Each list endpoint must return exactly the expected set (sorted ids, not
  * counts), or the expected refusal. The expected sets are generated from a
@@ -14,17 +17,26 @@
  * grant means the whole contract; a record without a site is outside every
  * limited scope); a stranger gets 404; a member without the reading role 403;
  * contract-wide lists (roster, permission review) answer 404 to a caller
- * whose reading grant is limited to a district or street.
+ * whose reading grant is limited to a district or street; a record above the
+ * clearance of the caller's grants is handled like one outside their scope.
+ *
+ * Besides the contract lists: the members, contacts and grant candidates of
+ * A, each subject's own in-app notifications, and the attachments of every
+ * record and the report-up notices of every incident (A's and one of B's),
+ * where a record the subject may not see answers its own 404.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTestApp } from '../helpers/app.ts';
 import { testDb } from '../helpers/db.ts';
-import { buildContract, buildUser, signInAs, type Plain } from '../helpers/factories.ts';
+import { buildContract, buildUser, enrolTestStaff, signInAs, type Plain } from '../helpers/factories.ts';
+import { multipart, PNG } from '../helpers/upload.ts';
 import { withWorkOrders } from '../workorders/workorder-fixtures.ts';
 import { grantRole } from '../../src/orgs/user.service.ts';
 import { ROLE_KEYS, ROLES, type Role } from '../../src/auth/roles.ts';
 import { roleAcceptsScope } from '../../src/contracts/scope.ts';
+import { addContact } from '../../src/contacts/contact.service.ts';
+import { DEFAULT_CLEARANCE, highestOf, mayRead, type SecurityLabel } from '../../src/labels/security-label.ts';
 
 const app = useTestApp();
 
@@ -92,10 +104,18 @@ interface Grant {
   role: Role;
   /** null: the whole contract. */
   area: Area | null;
+  /** The highest label the grant reads; the default (内部) when absent. */
+  clearance?: SecurityLabel;
+}
+
+function clearanceOf(g: { clearance?: SecurityLabel | undefined }): SecurityLabel {
+  return g.clearance ?? DEFAULT_CLEARANCE;
 }
 
 interface Subject {
   label: string;
+  /** A platform flag (a user flag, not a contract role): the administrator, or the security auditor (三权分立). */
+  platform?: 'admin' | 'auditor';
   grants: Grant[];
   id: string;
   cookie: string;
@@ -109,6 +129,7 @@ interface Rec {
   contract: ContractName;
   district: string | null;
   street: string | null;
+  label: SecurityLabel;
   /** The flow the order waits in (submitted), or null (draft, or an incident). */
   pendingIn: Flow | null;
 }
@@ -119,8 +140,16 @@ type Outcome = { status: 200; ids: string[] } | { status: number; code: string }
 const contracts: Record<ContractName, string> = { A: '', B: '' };
 const records: Rec[] = [];
 const subjects: Subject[] = [];
-/** Grants in A of people who are not subjects (the desk that reports every record). */
-const extraGrantsOfA: { userId: string; role: Role }[] = [];
+/** Grants in A of people who are not subjects (the desk that reports every record, cleared 敏感). */
+const extraGrantsOfA: { userId: string; role: Role; clearance: SecurityLabel }[] = [];
+/** The contacts of each contract, by id. */
+const contactsOf: Record<ContractName, string[]> = { A: [], B: [] };
+/** The attachment ids of each record (every record of A, and B's incident), by record id. */
+const attachmentsOf = new Map<string, string[]>();
+/** The desk that reports every record of A (deskAgent, cleared 敏感). */
+let deskAId = '';
+/** The site whose incident and release in A are labelled 敏感. */
+const SENSITIVE_AT: SiteKey = 'CY-1';
 /** Readable names of the ids in this file, so a failing matrix diff can be read. */
 const names = new Map<string, string>();
 
@@ -129,8 +158,14 @@ function placeOf(siteKey: SiteKey | null): { district: string | null; street: st
   return { district: site?.district ?? null, street: site?.street ?? null };
 }
 
+/** Who a P1 incident is reported up to (one notice per incident), in-app. */
+const REPORT_UP_POSITION = '甲方处长';
+
 function withSites(doc: Plain): void {
   doc['sites'] = SITES.map((s) => ({ ...s }));
+  const p1 = (doc['severityLevels'] as Plain[]).find((l) => l['key'] === 'P1');
+  if (!p1) throw new Error('the minimal contract has a P1 level');
+  (p1['targets'] as Plain[]).push({ kind: 'reportUp', name: '上报处长', within: { amount: 30, unit: 'minutes' }, notify: [{ position: REPORT_UP_POSITION, side: 'agency', channels: ['inApp'] }] });
   withWorkOrders(doc);
 }
 
@@ -143,12 +178,14 @@ async function post(url: string, cookie: string, payload: Record<string, unknown
 /**
  * Records of one contract, by its desk, at each place: an incident, an
  * account change and (in A) a release, both submitted for approval; in A also
- * a draft account change at CY-1, which waits on nobody.
+ * a draft account change at CY-1, which waits on nobody. In A the incident and
+ * the release at SENSITIVE_AT are labelled 敏感, every other record 内部.
  */
 async function recordsOf(contract: ContractName, deskCookie: string, places: readonly (SiteKey | null)[], withDraft: boolean): Promise<void> {
   const contractId = contracts[contract];
   const place = (siteKey: SiteKey | null) => (siteKey ? { siteKey } : { site: '某临时办公点' });
   const where = (siteKey: SiteKey | null) => `${contract}@${siteKey ?? '无地点'}`;
+  const labelAt = (siteKey: SiteKey | null): SecurityLabel => (contract === 'A' && siteKey === SENSITIVE_AT ? 'sensitive' : 'internal');
   const add = (r: Omit<Rec, 'contract' | 'district' | 'street'>, siteKey: SiteKey | null) => {
     records.push({ ...r, contract, ...placeOf(siteKey) });
     names.set(r.id, r.name);
@@ -167,9 +204,10 @@ async function recordsOf(contract: ContractName, deskCookie: string, places: rea
       reporterName: '网点负责人',
       reportedAt: new Date().toISOString(),
       levelKey: 'P1',
+      securityLabel: labelAt(siteKey),
       ...place(siteKey),
     });
-    add({ id: incident, name: `incident ${where(siteKey)}`, type: 'incident', pendingIn: null }, siteKey);
+    add({ id: incident, name: `incident ${where(siteKey)}`, type: 'incident', label: labelAt(siteKey), pendingIn: null }, siteKey);
     const account = await post(`/api/contracts/${contractId}/work-orders`, deskCookie, {
       kind: 'serviceRequest',
       subtype: 'accountChange',
@@ -178,7 +216,7 @@ async function recordsOf(contract: ContractName, deskCookie: string, places: rea
       ...(siteKey ? { siteKey } : {}),
     });
     await submit(account);
-    add({ id: account, name: `accountChange ${where(siteKey)}`, type: 'workOrder', pendingIn: 'accountChange' }, siteKey);
+    add({ id: account, name: `accountChange ${where(siteKey)}`, type: 'workOrder', label: 'internal', pendingIn: 'accountChange' }, siteKey);
     if (contract === 'B') continue;
     const release = await post(`/api/contracts/${contractId}/work-orders`, deskCookie, {
       kind: 'release',
@@ -186,15 +224,21 @@ async function recordsOf(contract: ContractName, deskCookie: string, places: rea
       title: '测试系统一 V2.3.1 小版本升级',
       systemKey: 'S1',
       ...(siteKey ? { siteKey } : {}),
+      securityLabel: labelAt(siteKey),
       details: { version: 'V2.3.1', testEvidence: '测试报告：128 个用例全部通过', observationHours: 24 },
     });
     await submit(release);
-    add({ id: release, name: `release ${where(siteKey)}`, type: 'workOrder', pendingIn: 'release' }, siteKey);
+    add({ id: release, name: `release ${where(siteKey)}`, type: 'workOrder', label: labelAt(siteKey), pendingIn: 'release' }, siteKey);
   }
   if (withDraft) {
     const draft = await post(`/api/contracts/${contractId}/work-orders`, deskCookie, { kind: 'serviceRequest', subtype: 'accountChange', title: '草稿：新增柜员账号', description: '尚未提交', siteKey: 'CY-1' });
-    add({ id: draft, name: `draft accountChange ${where('CY-1')}`, type: 'workOrder', pendingIn: null }, 'CY-1');
+    add({ id: draft, name: `draft accountChange ${where('CY-1')}`, type: 'workOrder', label: 'internal', pendingIn: null }, 'CY-1');
   }
+}
+
+async function addPlatformSubject(label: string, platform: 'admin' | 'auditor'): Promise<void> {
+  const user = await buildUser(testDb(), platform === 'admin' ? { platformAdmin: true } : { platformAuditor: true });
+  subjects.push({ label, platform, grants: [], id: user.id, cookie: await signInAs(app, user) });
 }
 
 async function addSubject(label: string, grants: Grant[]): Promise<void> {
@@ -206,7 +250,7 @@ async function addSubject(label: string, grants: Grant[]): Promise<void> {
   const user = first ? await buildUser(db, { contractId: contracts[first], roles: vendorIn(first) }) : await buildUser(db);
   for (const g of grants) {
     if (ROLES[g.role].side === 'vendor') continue;
-    await grantRole(db, null, { userId: user.id, contractId: contracts[g.contract], role: g.role, scope: g.area }, new Date());
+    await grantRole(db, null, { userId: user.id, contractId: contracts[g.contract], role: g.role, scope: g.area, clearance: g.clearance }, new Date());
   }
   subjects.push({ label, grants, id: user.id, cookie: await signInAs(app, user) });
 }
@@ -217,12 +261,39 @@ before(async () => {
   contracts.B = (await buildContract(db, withSites)).id;
   names.set(contracts.A, 'contract A');
   names.set(contracts.B, 'contract B');
-  const deskA = await buildUser(db, { contractId: contracts.A, roles: ['deskAgent'] });
+  // the desk of A is cleared 敏感, so that it can report the records labelled so
+  const deskA = await buildUser(db);
+  await enrolTestStaff(db, contracts.A, deskA.id, '服务台甲');
+  await grantRole(db, null, { userId: deskA.id, contractId: contracts.A, role: 'deskAgent', clearance: 'sensitive' }, new Date());
+  deskAId = deskA.id;
   const deskB = await buildUser(db, { contractId: contracts.B, roles: ['deskAgent'] });
-  extraGrantsOfA.push({ userId: deskA.id, role: 'deskAgent' });
+  extraGrantsOfA.push({ userId: deskA.id, role: 'deskAgent', clearance: 'sensitive' });
   names.set(deskA.id, 'desk of A');
-  await recordsOf('A', await signInAs(app, deskA), ['CY-1', 'CY-2', 'HD-1', null], true);
-  await recordsOf('B', await signInAs(app, deskB), ['CY-1'], false);
+  names.set(deskB.id, 'desk of B');
+  // contacts before the incidents, so that each P1 incident's report-up notice finds its 甲方处长
+  const contact = async (c: ContractName, position: string, name: string, side: 'agency' | 'vendor', phone: string) => {
+    const { id } = await addContact(db, null, contracts[c], { position, name, side, phone }, new Date());
+    contactsOf[c].push(id);
+    names.set(id, `contact ${c} ${name}`);
+  };
+  await contact('A', REPORT_UP_POSITION, '张处', 'agency', '13800000001');
+  await contact('A', '乙方总经理', '赵总', 'vendor', '13800000002');
+  await contact('B', REPORT_UP_POSITION, '李处', 'agency', '13800000003');
+  const deskACookie = await signInAs(app, deskA);
+  const deskBCookie = await signInAs(app, deskB);
+  await recordsOf('A', deskACookie, ['CY-1', 'CY-2', 'HD-1', null], true);
+  await recordsOf('B', deskBCookie, ['CY-1'], false);
+  // one attachment on every record of A and on B's incident, by its desk
+  for (const r of records.filter((x) => x.contract === 'A' || x.type === 'incident')) {
+    const upload = multipart('现场照片.png', PNG);
+    const url = r.type === 'incident' ? `/api/incidents/${r.id}/attachments` : `/api/work-orders/${r.id}/attachments`;
+    const cookie = r.contract === 'A' ? deskACookie : deskBCookie;
+    const res = await app.inject({ method: 'POST', url, headers: { cookie, ...upload.headers }, payload: upload.payload });
+    assert.equal(res.statusCode, 201, `${url}: ${res.body}`);
+    const id = res.json().id as string;
+    attachmentsOf.set(r.id, [id]);
+    names.set(id, `attachment of ${r.name}`);
+  }
 
   for (const role of ROLE_KEYS) {
     await addSubject(role, [{ contract: 'A', role, area: null }]);
@@ -230,12 +301,30 @@ before(async () => {
     for (const area of SCOPES) await addSubject(`${role}@${area.district}${area.street ?? ''}`, [{ contract: 'A', role, area }]);
   }
   await addSubject('no role', []);
+  await addPlatformSubject('platform administrator', 'admin');
+  await addPlatformSubject('platform auditor', 'auditor');
   await addSubject('B only (agencyAdmin + agencyReviewer@朝阳区)', [
     { contract: 'B', role: 'agencyAdmin', area: null },
     { contract: 'B', role: 'agencyReviewer', area: { district: '朝阳区', street: null } },
   ]);
+  for (const [label, grant] of CLEARED) await addSubject(label, [grant]);
   for (const s of subjects) names.set(s.id, `user ${s.label}`);
+  // one in-app notification for every subject and for each desk (the producers are SLA and report-up jobs; only the list is under test here)
+  const now = new Date();
+  for (const userId of [...subjects.map((s) => s.id), deskA.id, deskB.id]) {
+    await db
+      .insertInto('notifications')
+      .values({ user_id: userId, contract_id: contracts.A, kind: 'slaWarning', title: '时限预警', body: `给 ${names.get(userId) ?? userId} 的预警`, subject_type: null, subject_id: null, dedupe_key: null, created_at: now })
+      .execute();
+  }
 });
+
+/** The subjects whose grant carries a clearance other than the default (内部). */
+const CLEARED: readonly [string, Grant][] = [
+  ['agencyLeader cleared 敏感', { contract: 'A', role: 'agencyLeader', area: null, clearance: 'sensitive' }],
+  ['agencyReviewer@朝阳区 cleared 敏感', { contract: 'A', role: 'agencyReviewer', area: { district: '朝阳区', street: null }, clearance: 'sensitive' }],
+  ['readOnly cleared 公开', { contract: 'A', role: 'readOnly', area: null, clearance: 'public' }],
+];
 
 // ---- the general rules ----
 
@@ -259,17 +348,40 @@ function inScope(scope: readonly Area[] | null, r: { district: string | null; st
 const NOT_FOUND: Outcome = { status: 404, code: 'CONTRACT_NOT_FOUND' };
 const FORBIDDEN: Outcome = { status: 403, code: 'FORBIDDEN' };
 
-function ok(ids: Iterable<string>): Outcome {
-  return { status: 200, ids: [...ids].map((id) => names.get(id) ?? id).sort() };
+/** The highest clearance of some grants (contract-access.ts: the highest among the grants the caller acts in). */
+function clearanceOfGrants(grants: readonly Grant[]): SecurityLabel {
+  return highestOf(grants.map(clearanceOf));
 }
 
-/** A list of records in A: stranger 404, no reading role 403, otherwise the records within the reading grants' scope. */
+/**
+ * A list of records in A: stranger 404, no reading role 403, otherwise the
+ * records within the reading grants' scope and clearance.
+ */
 function expectRecords(s: Subject, type: Rec['type']): Outcome {
   if (grantsIn(s, 'A').length === 0) return NOT_FOUND;
   const readers = grantsIn(s, 'A', (r) => r.readsRecords);
   if (readers.length === 0) return FORBIDDEN;
   const scope = scopeOf(readers);
-  return ok(records.filter((r) => r.contract === 'A' && r.type === type && inScope(scope, r)).map((r) => r.id));
+  const clearance = clearanceOfGrants(readers);
+  return ok(records.filter((r) => r.contract === 'A' && r.type === type && inScope(scope, r) && mayRead(clearance, r.label)).map((r) => r.id));
+}
+
+/**
+ * Whether the subject may open one record (requireLocatedRecord: no role
+ * named, so every grant in the record's contract counts): the platform
+ * administrator always, the platform auditor never; a member when the record
+ * lies in the union of their grants' scopes and its label within the highest
+ * of their clearances.
+ */
+function mayOpen(s: Subject, r: Rec): boolean {
+  if (s.platform) return s.platform === 'admin';
+  const grants = grantsIn(s, r.contract);
+  return grants.length > 0 && inScope(scopeOf(grants), r) && mayRead(clearanceOfGrants(grants), r.label);
+}
+
+/** The 404 of a record the caller may not open. */
+function recordNotFound(r: Rec): Outcome {
+  return r.type === 'incident' ? { status: 404, code: 'INCIDENT_NOT_FOUND' } : { status: 404, code: 'WORK_ORDER_NOT_FOUND' };
 }
 
 /** A contract-wide list of A: stranger 404, no reading role 403, a reading grant limited to an area 404. */
@@ -279,6 +391,51 @@ function expectWhole(s: Subject, reads: (r: RoleRule) => boolean, all: () => Ite
   if (readers.length === 0) return FORBIDDEN;
   if (scopeOf(readers) !== null) return NOT_FOUND;
   return ok(all());
+}
+
+/**
+ * The platform subjects, per column. The administrator acts in every contract
+ * unscoped and at the highest clearance (contract-access.ts) but holds no
+ * contract role, so no approval waits on them, and reads no audit row
+ * (三权分立). The security auditor holds no contract role: contract lists
+ * answer 404 and only the audit trail is theirs, every row of it.
+ */
+function platformExpect(s: Subject, column: keyof typeof EXPECT | 'audit', audit: () => Outcome): Outcome | null {
+  if (!s.platform) return null;
+  const admin = s.platform === 'admin';
+  switch (column) {
+    case 'contracts':
+      return ok(admin ? [contracts.A, contracts.B] : []);
+    case 'incidents':
+    case 'workOrders':
+      return admin ? ok(records.filter((r) => r.contract === 'A' && r.type === (column === 'incidents' ? 'incident' : 'workOrder')).map((r) => r.id)) : NOT_FOUND;
+    case 'sites':
+      return admin ? ok(SITES.map((site) => site.key)) : NOT_FOUND;
+    case 'inbox':
+      return ok([]);
+    case 'staff':
+      return admin ? ok(EXPECT.staff(WHOLE_READER)) : NOT_FOUND;
+    case 'accessReview':
+      return admin ? ok(EXPECT.accessReview(WHOLE_READER)) : NOT_FOUND;
+    case 'audit':
+      return admin ? FORBIDDEN : audit();
+    default: {
+      const never: never = column;
+      return never;
+    }
+  }
+}
+
+/** What a reader of the whole of A sees, as ids (for the platform administrator's contract-wide lists). */
+const WHOLE_READER: Subject = { label: 'whole reader', grants: [{ contract: 'A', role: 'auditor', area: null, clearance: 'sensitive' }], id: '', cookie: '' };
+
+/** The ids of a 200 outcome (for reusing a role's expected list). */
+function ok(ids: Iterable<string> | Outcome): Outcome {
+  if (typeof ids === 'object' && 'status' in ids) {
+    if (ids.status !== 200) throw new Error('expected a list');
+    return ids;
+  }
+  return { status: 200, ids: [...ids].map((id) => names.get(id) ?? id).sort() };
 }
 
 const EXPECT = {
@@ -291,13 +448,17 @@ const EXPECT = {
     const scope = scopeOf(grantsIn(s, 'A'));
     return ok(SITES.filter((site) => inScope(scope, site)).map((site) => site.key));
   },
-  /** Orders of any contract waiting in a flow on a role the subject holds there, with a grant whose scope covers the order (none was created by a subject). */
+  /**
+   * Orders of any contract waiting in a flow on a role the subject holds
+   * there, with a grant of that role whose scope covers the order and whose
+   * clearance reaches its label (workorder.repo.ts; none was created by a subject).
+   */
   inbox: (s: Subject) =>
     ok(
       records
         .filter((r) => {
           const flow = r.pendingIn;
-          return flow !== null && s.grants.some((g) => g.contract === r.contract && RULES[g.role].approves.includes(flow) && inScope(g.area ? [g.area] : null, r));
+          return flow !== null && s.grants.some((g) => g.contract === r.contract && RULES[g.role].approves.includes(flow) && inScope(g.area ? [g.area] : null, r) && mayRead(clearanceOf(g), r.label));
         })
         .map((r) => r.id),
     ),
@@ -329,12 +490,125 @@ async function outcome(s: Subject, url: string, idsOf: (body: unknown) => string
   return ok(idsOf(res.json()));
 }
 
+/** The platform administrator lists every contract of the shared test database: only this file's count. */
+function onlyThisFile(idsOf: (body: unknown) => string[]): (body: unknown) => string[] {
+  return (body) => idsOf(body).filter((id) => names.has(id));
+}
+
 function idsOfArray(key: string): (body: unknown) => string[] {
   return (body) => (body as Record<string, string>[]).map((x) => String(x[key]));
 }
 
 /** Ask every subject, and compare the whole matrix column at once (the diff names each subject and record). */
-async function checkColumn(url: string, idsOf: (body: unknown) => string[], expect: (s: Subject) => Outcome): Promise<void> {
+async function checkColumn(url: string, idsOf: (body: unknown) => string[], expect: (s: Subject) => Outcome, column: keyof typeof EXPECT | 'audit'): Promise<void> {
+  const actual: Record<string, Outcome> = {};
+  const expected: Record<string, Outcome> = {};
+  for (const s of subjects) {
+    actual[s.label] = await outcome(s, url, idsOf);
+    expected[s.label] = platformExpect(s, column, () => expect(WHOLE_READER)) ?? expect(s);
+  }
+  assert.deepEqual(actual, expected);
+}
+
+test('every role has its rules, and the matrix covers every role unscoped and every scope-accepting role limited to a district and to a street', () => {
+  assert.deepEqual(Object.keys(RULES).sort(), [...ROLE_KEYS].sort());
+  const expectedLabels = ROLE_KEYS.flatMap((role) => [role, ...(roleAcceptsScope(role) ? SCOPES.map((a) => `${role}@${a.district}${a.street ?? ''}`) : [])]);
+  assert.deepEqual(subjects.map((s) => s.label), [...expectedLabels, 'no role', 'platform administrator', 'platform auditor', 'B only (agencyAdmin + agencyReviewer@朝阳区)', ...CLEARED.map(([label]) => label)]);
+  assert.equal(records.filter((r) => r.contract === 'A').length, 13, '4 incidents, 8 submitted orders and 1 draft in A');
+  assert.deepEqual(records.filter((r) => r.label !== 'internal').map((r) => `${r.name}: ${r.label}`), ['incident A@CY-1: sensitive', 'release A@CY-1: sensitive']);
+});
+
+test('GET /api/contracts: exactly the contracts the user holds a grant in', async () => {
+  await checkColumn('/api/contracts', onlyThisFile(idsOfArray('id')), EXPECT.contracts, 'contracts');
+});
+
+test('GET /api/contracts/{A}/incidents: every member, within the scope and clearance of their grants; strangers 404', async () => {
+  await checkColumn(`/api/contracts/${contracts.A}/incidents?limit=500`, idsOfArray('id'), EXPECT.incidents, 'incidents');
+});
+
+test('GET /api/contracts/{A}/work-orders: every member, within the scope and clearance of their grants; strangers 404; the total counts the same set', async () => {
+  await checkColumn(
+    `/api/contracts/${contracts.A}/work-orders?limit=500`,
+    (body) => {
+      const { items, total } = body as { items: { id: string }[]; total: number };
+      assert.equal(total, items.length, 'the total counts only what the caller may see');
+      return items.map((i) => i.id);
+    },
+    EXPECT.workOrders,
+    'workOrders',
+  );
+});
+
+test('GET /api/contracts/{A}/sites: every member, the sites within the scope of their grants; strangers 404', async () => {
+  await checkColumn(`/api/contracts/${contracts.A}/sites`, (body) => (body as { sites: { key: string }[] }).sites.map((x) => x.key), EXPECT.sites, 'sites');
+});
+
+test('GET /api/approvals/inbox: orders waiting on a role the user holds, in the scope and clearance of that grant, across contracts', async () => {
+  await checkColumn('/api/approvals/inbox', idsOfArray('workOrderId'), EXPECT.inbox, 'inbox');
+});
+
+test('GET /api/contracts/{A}/staff: roster readers of the whole contract; other members 403; limited readers and strangers 404', async () => {
+  await checkColumn(`/api/contracts/${contracts.A}/staff`, (body) => (body as { members: { userId: string | null }[] }).members.map((m) => String(m.userId)), EXPECT.staff, 'staff');
+});
+
+test('GET /api/contracts/{A}/access-review: reviewers of the whole contract; other members 403; limited reviewers and strangers 404', async () => {
+  await checkColumn(
+    `/api/contracts/${contracts.A}/access-review`,
+    (body) => (body as { grants: { userId: string; role: Role; scope: Area | null }[] }).grants.map((g) => grantKey(g.userId, g.role, g.scope)),
+    EXPECT.accessReview,
+    'accessReview',
+  );
+});
+
+test('GET /api/audit?contractId=A: audit readers only; a limited reader sees rows about records (and their attachments) in scope, no contract-wide rows', async () => {
+  const db = testDb();
+  // The rows of A as the database holds them (no job worker runs in tests, and reading writes no audit row in A).
+  const rowsOfA = await db.selectFrom('audit_log').select(['id', 'entity_type', 'entity_id']).where('contract_id', '=', contracts.A).execute();
+  assert.ok(rowsOfA.length > 0 && rowsOfA.length < 500, `${rowsOfA.length} rows fit one page`);
+  const recordOf = new Map(records.map((r) => [r.id, r]));
+  const parentOfAttachment = new Map([...attachmentsOf].flatMap(([recordId, ids]) => ids.map((id) => [id, recordOf.get(recordId)] as const)));
+  for (const row of rowsOfA) names.set(row.id, `${row.entity_type} row about ${row.entity_id ? (names.get(row.entity_id) ?? row.entity_id) : '-'} (${row.id.slice(0, 8)})`);
+  const expectAudit = (s: Subject): Outcome => {
+    if (grantsIn(s, 'A').length === 0) return NOT_FOUND;
+    const readers = grantsIn(s, 'A', (r) => r.readsAudit);
+    if (readers.length === 0) return FORBIDDEN;
+    const scope = scopeOf(readers);
+    if (scope === null) return ok(rowsOfA.map((r) => r.id));
+    // limited: rows about an incident or work order inside the scope, or about an attachment of one
+    // (audit.repo.ts; the record's label is not considered); rows about the contract as a whole (contacts …) stay hidden
+    return ok(
+      rowsOfA
+        .filter((row) => {
+          if (!row.entity_id) return false;
+          if (row.entity_type === 'attachment') {
+            const parent = parentOfAttachment.get(row.entity_id);
+            return parent !== undefined && inScope(scope, parent);
+          }
+          const rec = recordOf.get(row.entity_id);
+          return rec !== undefined && rec.type === row.entity_type && inScope(scope, rec);
+        })
+        .map((r) => r.id),
+    );
+  };
+  await checkColumn(`/api/audit?contractId=${contracts.A}&limit=500`, idsOfArray('id'), expectAudit, 'audit');
+  const after = await db.selectFrom('audit_log').select('id').where('contract_id', '=', contracts.A).execute();
+  assert.equal(after.length, rowsOfA.length, 'no row of A was written while the matrix was read');
+});
+
+test('GET /api/users: the platform administrator alone (every user; this file’s subjects counted), everyone else 403, the platform auditor too', async () => {
+  const actual: Record<string, Outcome> = {};
+  const expected: Record<string, Outcome> = {};
+  for (const s of subjects) {
+    actual[s.label] = await outcome(s, '/api/users', (body) => (body as { id: string }[]).map((u) => u.id).filter((id) => subjects.some((x) => x.id === id)));
+    expected[s.label] = s.platform === 'admin' ? ok(subjects.map((x) => x.id)) : FORBIDDEN;
+  }
+  assert.deepEqual(actual, expected);
+});
+
+// ---- lists of contract parts and of a record's parts ----
+
+/** Ask every subject, comparing the whole column at once; `expect` answers for the platform subjects too. */
+async function checkEach(url: string, idsOf: (body: unknown) => string[], expect: (s: Subject) => Outcome): Promise<void> {
   const actual: Record<string, Outcome> = {};
   const expected: Record<string, Outcome> = {};
   for (const s of subjects) {
@@ -344,77 +618,92 @@ async function checkColumn(url: string, idsOf: (body: unknown) => string[], expe
   assert.deepEqual(actual, expected);
 }
 
-test('every role has its rules, and the matrix covers every role unscoped and every scope-accepting role limited to a district and to a street', () => {
-  assert.deepEqual(Object.keys(RULES).sort(), [...ROLE_KEYS].sort());
-  const expectedLabels = ROLE_KEYS.flatMap((role) => [role, ...(roleAcceptsScope(role) ? SCOPES.map((a) => `${role}@${a.district}${a.street ?? ''}`) : [])]);
-  assert.deepEqual(subjects.map((s) => s.label), [...expectedLabels, 'no role', 'B only (agencyAdmin + agencyReviewer@朝阳区)']);
-  assert.equal(records.filter((r) => r.contract === 'A').length, 13, '4 incidents, 8 submitted orders and 1 draft in A');
-});
+/** A grant as the members list shows it: holder, role, area and clearance. */
+function memberKey(userId: string, role: Role, area: Area | null, clearance: SecurityLabel): string {
+  return `${grantKey(userId, role, area)} / ${clearance}`;
+}
 
-test('GET /api/contracts: exactly the contracts the user holds a grant in', async () => {
-  await checkColumn('/api/contracts', idsOfArray('id'), EXPECT.contracts);
-});
-
-test('GET /api/contracts/{A}/incidents: every member, within the scope of their grants; strangers 404', async () => {
-  await checkColumn(`/api/contracts/${contracts.A}/incidents?limit=500`, idsOfArray('id'), EXPECT.incidents);
-});
-
-test('GET /api/contracts/{A}/work-orders: every member, within the scope of their grants; strangers 404; the total counts the same set', async () => {
-  await checkColumn(
-    `/api/contracts/${contracts.A}/work-orders?limit=500`,
-    (body) => {
-      const { items, total } = body as { items: { id: string }[]; total: number };
-      assert.equal(total, items.length, 'the total counts only what the caller may see');
-      return items.map((i) => i.id);
+test('GET /api/contracts/{A}/members: every member of A sees every grant of A, whatever the scope or clearance of their own; strangers 404', async () => {
+  // listContractMembers: requireContractRoles with no role named and no scope check
+  const allGrants = [
+    ...extraGrantsOfA.map((g) => memberKey(g.userId, g.role, null, g.clearance)),
+    ...subjects.flatMap((x) => grantsIn(x, 'A').map((g) => memberKey(x.id, g.role, g.area, clearanceOf(g)))),
+  ];
+  await checkEach(
+    `/api/contracts/${contracts.A}/members`,
+    (body) => (body as { userId: string; role: Role; scope: Area | null; clearance: SecurityLabel }[]).map((m) => memberKey(m.userId, m.role, m.scope, m.clearance)),
+    (s) => {
+      if (s.platform) return s.platform === 'admin' ? ok(allGrants) : NOT_FOUND;
+      return grantsIn(s, 'A').length > 0 ? ok(allGrants) : NOT_FOUND;
     },
-    EXPECT.workOrders,
   );
 });
 
-test('GET /api/contracts/{A}/sites: every member, the sites within the scope of their grants; strangers 404', async () => {
-  await checkColumn(`/api/contracts/${contracts.A}/sites`, (body) => (body as { sites: { key: string }[] }).sites.map((x) => x.key), EXPECT.sites);
-});
-
-test('GET /api/approvals/inbox: orders waiting on a role the user holds, in the scope of that grant, across contracts', async () => {
-  await checkColumn('/api/approvals/inbox', idsOfArray('workOrderId'), EXPECT.inbox);
-});
-
-test('GET /api/contracts/{A}/staff: roster readers of the whole contract; other members 403; limited readers and strangers 404', async () => {
-  await checkColumn(`/api/contracts/${contracts.A}/staff`, (body) => (body as { members: { userId: string | null }[] }).members.map((m) => String(m.userId)), EXPECT.staff);
-});
-
-test('GET /api/contracts/{A}/access-review: reviewers of the whole contract; other members 403; limited reviewers and strangers 404', async () => {
-  await checkColumn(
-    `/api/contracts/${contracts.A}/access-review`,
-    (body) => (body as { grants: { userId: string; role: Role; scope: Area | null }[] }).grants.map((g) => grantKey(g.userId, g.role, g.scope)),
-    EXPECT.accessReview,
+test('GET /api/contracts/{A}/contacts: every member whose grants cover the whole contract; limited members and strangers 404', async () => {
+  // listContacts: requireWholeContract with no role named
+  await checkEach(
+    `/api/contracts/${contracts.A}/contacts`,
+    idsOfArray('id'),
+    (s) => (s.platform ? (s.platform === 'admin' ? ok(contactsOf.A) : NOT_FOUND) : expectWhole(s, () => true, () => contactsOf.A)),
   );
 });
 
-test('GET /api/audit?contractId=A: audit readers only; a limited reader sees rows about records in scope, no contract-wide rows', async () => {
-  const db = testDb();
-  // The rows of A as the database holds them (no job worker runs in tests, and reading writes no audit row in A).
-  const rowsOfA = await db.selectFrom('audit_log').select(['id', 'entity_type', 'entity_id']).where('contract_id', '=', contracts.A).execute();
-  assert.ok(rowsOfA.length > 0 && rowsOfA.length < 500, `${rowsOfA.length} rows fit one page`);
-  const recordOf = new Map(records.map((r) => [r.id, r]));
-  for (const row of rowsOfA) names.set(row.id, `${row.entity_type} row about ${row.entity_id ? (names.get(row.entity_id) ?? row.entity_id) : '-'} (${row.id.slice(0, 8)})`);
-  const expectAudit = (s: Subject): Outcome => {
+test('GET /api/contracts/{A}/grant-candidates: the agency administrator (limited ones too) gets every account tied to A; other members 403; strangers 404', async () => {
+  // listGrantCandidates: requireContractAccess(MEMBERSHIP_MANAGERS), scope not checked; candidates are
+  // users of A's party organisations (none here), on A's roster or holding a grant in A, never platform administrators
+  const candidates = [deskAId, ...subjects.filter((x) => grantsIn(x, 'A').length > 0).map((x) => x.id)];
+  await checkEach(`/api/contracts/${contracts.A}/grant-candidates`, idsOfArray('userId'), (s) => {
+    if (s.platform) return s.platform === 'admin' ? ok(candidates) : NOT_FOUND;
     if (grantsIn(s, 'A').length === 0) return NOT_FOUND;
-    const readers = grantsIn(s, 'A', (r) => r.readsAudit);
-    if (readers.length === 0) return FORBIDDEN;
-    const scope = scopeOf(readers);
-    if (scope === null) return ok(rowsOfA.map((r) => r.id));
-    // limited: rows about an incident or work order inside the scope; rows about the contract as a whole stay hidden
-    return ok(
-      rowsOfA
-        .filter((row) => {
-          const rec = row.entity_id ? recordOf.get(row.entity_id) : undefined;
-          return rec !== undefined && rec.type === row.entity_type && inScope(scope, rec);
-        })
-        .map((r) => r.id),
-    );
-  };
-  await checkColumn(`/api/audit?contractId=${contracts.A}&limit=500`, idsOfArray('id'), expectAudit);
-  const after = await db.selectFrom('audit_log').select('id').where('contract_id', '=', contracts.A).execute();
-  assert.equal(after.length, rowsOfA.length, 'no row of A was written while the matrix was read');
+    return grantsIn(s, 'A').some((g) => g.role === 'agencyAdmin') ? ok(candidates) : FORBIDDEN;
+  });
+});
+
+test('GET /api/notifications: each subject sees exactly its own notifications, whatever its roles', async () => {
+  const db = testDb();
+  const rows = await db.selectFrom('notifications').select(['id', 'user_id']).where('user_id', 'in', [...subjects.map((s) => s.id), deskAId]).execute();
+  for (const r of rows) if (!names.has(r.id)) names.set(r.id, `notification of ${names.get(r.user_id) ?? 'someone else'} (${r.id.slice(0, 8)})`);
+  const own = (userId: string) => rows.filter((r) => r.user_id === userId).map((r) => r.id);
+  for (const s of subjects) assert.ok(own(s.id).length > 0 && own(s.id).length <= 200, `${s.label} has notifications, on one page`);
+  assert.ok(own(deskAId).length > 0, 'someone who is not a subject has notifications too');
+  await checkEach('/api/notifications?limit=200', (body) => (body as { items: { id: string }[] }).items.map((n) => n.id), (s) => ok(own(s.id)));
+});
+
+test('GET /api/{incidents,work-orders}/{id}/attachments: the record’s attachments to whoever may open it (contract, scope, clearance); otherwise the record’s 404', async () => {
+  const withAttachments = records.filter((r) => attachmentsOf.has(r.id));
+  assert.equal(withAttachments.length, 14, 'every record of A and the incident of B');
+  const actual: Record<string, Record<string, Outcome>> = {};
+  const expected: Record<string, Record<string, Outcome>> = {};
+  for (const r of withAttachments) {
+    const url = r.type === 'incident' ? `/api/incidents/${r.id}/attachments` : `/api/work-orders/${r.id}/attachments`;
+    actual[r.name] = {};
+    expected[r.name] = {};
+    for (const s of subjects) {
+      actual[r.name]![s.label] = await outcome(s, url, idsOfArray('id'));
+      expected[r.name]![s.label] = mayOpen(s, r) ? ok(attachmentsOf.get(r.id) ?? []) : recordNotFound(r);
+    }
+  }
+  assert.deepEqual(actual, expected);
+});
+
+test('GET /api/incidents/{id}/report-ups: the incident’s notices to whoever may open it (contract, scope, clearance); otherwise 404', async () => {
+  const incidents = records.filter((r) => r.type === 'incident');
+  const notices = await testDb().selectFrom('report_up_notices').select(['id', 'incident_id', 'position']).where('incident_id', 'in', incidents.map((r) => r.id)).execute();
+  const noticesOf = (r: Rec) => notices.filter((n) => n.incident_id === r.id).map((n) => n.id);
+  for (const r of incidents) {
+    // the P1 level has one report-up target naming one position: one notice per incident
+    assert.deepEqual(notices.filter((n) => n.incident_id === r.id).map((n) => n.position), [REPORT_UP_POSITION], r.name);
+    for (const id of noticesOf(r)) names.set(id, `report-up of ${r.name}`);
+  }
+  const actual: Record<string, Record<string, Outcome>> = {};
+  const expected: Record<string, Record<string, Outcome>> = {};
+  for (const r of incidents) {
+    actual[r.name] = {};
+    expected[r.name] = {};
+    for (const s of subjects) {
+      actual[r.name]![s.label] = await outcome(s, `/api/incidents/${r.id}/report-ups`, idsOfArray('id'));
+      expected[r.name]![s.label] = mayOpen(s, r) ? ok(noticesOf(r)) : recordNotFound(r);
+    }
+  }
+  assert.deepEqual(actual, expected);
 });

@@ -117,5 +117,5 @@ test('the audit export is for auditors and agency administrators of the contract
   assert.equal(r.json().error.code, 'FORBIDDEN');
   const other = await buildContract(testDb());
   assert.equal((await app.inject({ url: `/api/audit/export.xlsx?contractId=${other.id}`, headers: { cookie } })).statusCode, 404);
-  assert.equal((await app.inject({ url: '/api/audit/export.xlsx', headers: { cookie } })).statusCode, 403, 'all contracts: platform administrators only');
+  assert.equal((await app.inject({ url: '/api/audit/export.xlsx', headers: { cookie } })).statusCode, 403, 'all contracts: platform auditors only');
 });

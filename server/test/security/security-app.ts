@@ -11,6 +11,7 @@ import type { Db } from '../../src/db/database.ts';
 import type { AppConfig } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { openAnchorStore, type AnchorStore } from '../../src/audit/audit-anchor.ts';
+import { noteTestSecret, testLogger } from '../helpers/test-log.ts';
 
 /** A temporary anchor store (key file and anchor folder) and how to remove it. */
 export function tempAnchorStore(): { store: AnchorStore; dir: string; keyFile: string; remove(): void } {
@@ -30,9 +31,10 @@ export async function buildSecurityApp(db: Db, opts: { auth?: Partial<AppConfig[
       sessionMaxHours: 12,
       logLevel: 'silent',
       signInPerMinute: 1000,
-      auth: { lockoutThreshold: 5, lockoutMinutes: 15, twoFactor: 'privileged', ...opts.auth },
+      auth: { lockoutThreshold: 5, lockoutMinutes: 15, twoFactor: 'privileged', passwordMaxAgeDays: 90, vendorAccessGraceDays: 90, ...opts.auth },
     },
     auditAnchors: opts.anchors ?? null,
+    logger: testLogger(),
   });
 }
 
@@ -41,5 +43,7 @@ export function cookieOf(res: { headers: Record<string, unknown> }): string {
   const setCookie = res.headers['set-cookie'];
   const raw = Array.isArray(setCookie) ? String(setCookie[0]) : typeof setCookie === 'string' ? setCookie : '';
   if (!raw) throw new Error('no session cookie');
-  return raw.split(';')[0] ?? '';
+  const pair = raw.split(';')[0] ?? '';
+  noteTestSecret('sessionToken', pair.slice(pair.indexOf('=') + 1));
+  return pair;
 }

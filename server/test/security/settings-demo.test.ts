@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { AnchorKeyError, loadOrCreateAnchorKey } from '../../src/audit/audit-anchor.ts';
 import { seedDemo } from '../../src/demo/demo.seed.ts';
+import { totpCode } from '../../src/auth/totp.ts';
 import { isolatedDb } from '../helpers/db.ts';
 import { buildSecurityApp, cookieOf } from './security-app.ts';
 
@@ -29,7 +30,7 @@ function problems(env: Record<string, string>): string[] {
 
 test('security settings: defaults, and values outside the allowed range stop start-up with a Chinese reason', () => {
   const c = loadConfig({}, '/srv/yunwei');
-  assert.deepEqual(c.auth, { lockoutThreshold: 5, lockoutMinutes: 15, twoFactor: 'privileged' });
+  assert.deepEqual(c.auth, { lockoutThreshold: 5, lockoutMinutes: 15, twoFactor: 'privileged', passwordMaxAgeDays: 90, vendorAccessGraceDays: 90 });
   assert.equal(c.audit.retentionDays, 200);
   assert.equal(c.audit.anchorMinutes, 10);
   assert.equal(c.audit.anchorKeyFile, '/srv/yunwei/data/keys/audit-anchor-sm2.json');
@@ -68,13 +69,13 @@ test('the anchor key: created 0600 on first use, taken from the environment when
   }
 });
 
-test('demo data: administrators and auditors come with a TOTP secret in demo-credentials.json and sign in with its code', { timeout: 120_000 }, async () => {
+test('demo data: administrators and auditors (the platform security auditor too) come with a TOTP secret in demo-credentials.json and sign in with its code', { timeout: 120_000 }, async () => {
   const iso = await isolatedDb();
   const dataDir = mkdtempSync(join(tmpdir(), 'yunwei-demo-'));
   try {
     const creds = await seedDemo(iso.db, dataDir, new Date());
     const withTotp = creds.filter((c) => c.totpSecret).map((c) => c.username);
-    assert.ok(withTotp.includes('admin'));
+    assert.ok(withTotp.includes('admin') && withTotp.includes('security-auditor'));
     assert.ok(withTotp.includes('sbk-agency-admin') && withTotp.includes('mz-auditor'));
     assert.ok(!withTotp.includes('sbk-agency-lead') && !withTotp.includes('mz-desk'), 'other roles sign in with their password');
     const again = await seedDemo(iso.db, dataDir, new Date());
@@ -92,6 +93,19 @@ test('demo data: administrators and auditors come with a TOTP secret in demo-cre
       assert.equal(login.json().stage, 'secondFactor');
       const second = await app.inject({ method: 'POST', url: '/api/auth/login/second-factor', headers: { cookie: cookieOf(login) }, payload: { code } });
       assert.equal(second.statusCode, 200, second.body);
+      assert.equal((await app.inject({ url: '/api/audit?limit=5', headers: { cookie: cookieOf(second) } })).statusCode, 403, 'the platform administrator reads no audit row');
+
+      // the platform security auditor (三权分立): reads the whole trail, and the seed's user administration in it
+      const auditor = creds.find((c) => c.username === 'security-auditor');
+      assert.ok(auditor?.totpSecret);
+      const auditorLogin = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'security-auditor', password: auditor.password } });
+      assert.equal(auditorLogin.json().stage, 'secondFactor');
+      const auditorIn = await app.inject({ method: 'POST', url: '/api/auth/login/second-factor', headers: { cookie: cookieOf(auditorLogin) }, payload: { code: totpCode(auditor.totpSecret, new Date()) } });
+      assert.equal(auditorIn.statusCode, 200, auditorIn.body);
+      assert.equal(auditorIn.json().isPlatformAuditor, true);
+      const trail = await app.inject({ url: '/api/audit?entityType=user&limit=500', headers: { cookie: cookieOf(auditorIn) } });
+      assert.equal(trail.statusCode, 200, trail.body);
+      assert.ok((trail.json() as { action: string }[]).some((r) => r.action === 'user.created'));
     } finally {
       await app.close();
     }

@@ -19,9 +19,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-function start(dataDir: string, port: number): { child: ChildProcess; ready: Promise<string> } {
+function start(dataDir: string, port: number, env: Record<string, string> = {}): { child: ChildProcess; ready: Promise<string> } {
   const child = spawn(process.execPath, [CLI, 'start', '--demo'], {
-    env: { ...process.env, YUNWEI_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' },
+    env: { ...process.env, YUNWEI_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -79,9 +79,12 @@ test('start with demo data, stop on SIGTERM/SIGINT cleanly, restart on the same 
     assert.equal(await stop(first.child, 'SIGTERM'), 0);
     assert.equal(existsSync(join(dataDir, 'pg', 'postmaster.pid')), false, 'embedded PostgreSQL stopped cleanly');
 
-    const second = start(dataDir, port);
+    assert.doesNotMatch(log, /安全相关配置.*有变更/, 'the first start records the settings without a change');
+    // the second start runs with a changed lockout threshold: recorded as a configuration change (check 31)
+    const second = start(dataDir, port, { YUNWEI_LOCKOUT_THRESHOLD: '7' });
     const log2 = await second.ready;
     assert.doesNotMatch(log2, /已导入示例合同/, 'the sample contracts are not imported twice');
+    assert.match(log2, /安全相关配置自上次启动以来有变更（已记入审计日志）：YUNWEI_LOCKOUT_THRESHOLD\n/);
     const login2 = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

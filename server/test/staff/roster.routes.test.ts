@@ -225,7 +225,7 @@ test('marking a person left revokes their grants and ends their session at once;
   const again = await signInAs(app, engineer);
   assert.equal((await app.inject({ url: `/api/contracts/${c.id}`, headers: { cookie: again } })).statusCode, 404);
   const twice = await app.inject({ method: 'POST', url: `/api/staff/${entry.id}/leave`, headers: { cookie: pmCookie }, payload: { version: entry.version + 1, reason: '再次' } });
-  assert.equal(twice.statusCode, 409);
+  assert.equal(twice.statusCode, 422);
   assert.equal(twice.json().error.code, 'STAFF_TRANSITION_FORBIDDEN');
 });
 
@@ -247,7 +247,8 @@ test('a replacement request gets the contract deadline; the sweep marks it overd
   assert.match(deadlineRule, /7 日内/);
 
   const dup = await app.inject({ method: 'POST', url: `/api/staff/${entry.id}/replacement-requests`, headers: { cookie: adminCookie }, payload: { reason: '再次' } });
-  assert.equal(dup.statusCode, 409);
+  assert.equal(dup.statusCode, 422);
+  assert.equal(dup.json().error.code, 'STAFF_TRANSITION_FORBIDDEN');
 
   const pmNotes = await db.selectFrom('notifications').select('kind').where('user_id', '=', pm.id).where('subject_id', '=', id).execute();
   assert.deepEqual(pmNotes.map((n) => n.kind), ['staff.replacementRequested']);
@@ -326,7 +327,7 @@ test('a person cannot start work without the agreement; accepting twice is refus
   assert.equal(act.statusCode, 409);
   assert.equal(act.json().error.code, 'STAFF_NOT_CLEARED');
   const again = await app.inject({ method: 'POST', url: `/api/staff/${id}/accept`, headers: { cookie: adminCookie }, payload: { version: 2 } });
-  assert.equal(again.statusCode, 409);
+  assert.equal(again.statusCode, 422);
   assert.equal(again.json().error.code, 'STAFF_TRANSITION_FORBIDDEN');
 });
 

@@ -52,7 +52,7 @@ test('data work order: raised by an engineer, refused until the agency lead sign
 
   // a client that posts `execute` on a draft or on a pending order is refused, and nothing changes
   let r = await command(cookies.engineer, id, 1, { type: 'execute', statement: 'SELECT 1', beforeCount: 0, afterCount: 0, output: { fileName: 'x.csv', sm3: 'a'.repeat(64) } });
-  assert.equal(r.statusCode, 409);
+  assert.equal(r.statusCode, 422);
   assert.equal(r.json().error.code, 'WORK_ORDER_APPROVAL_REQUIRED');
   assert.match(r.json().error.message, /数据处理工单未经甲方审批签字，不能执行/);
   r = await command(cookies.engineer, id, 1, { type: 'submit' });
@@ -61,7 +61,7 @@ test('data work order: raised by an engineer, refused until the agency lead sign
   let version = r.json().version as number;
   const before = await detail(cookies.engineer, id);
   r = await command(cookies.engineer, id, version, { type: 'execute', statement: 'SELECT 1', beforeCount: 0, afterCount: 0, output: { fileName: 'x.csv', sm3: 'a'.repeat(64) } });
-  assert.equal(r.statusCode, 409);
+  assert.equal(r.statusCode, 422);
   assert.equal(r.json().error.code, 'WORK_ORDER_APPROVAL_REQUIRED');
   const unchanged = await detail(cookies.engineer, id);
   assert.equal(unchanged.workOrder.state, 'pendingApproval');
@@ -243,7 +243,7 @@ test('change: refused without a rollback plan or backup confirmation, and with a
   assert.equal(r.statusCode, 403);
   assert.match(r.json().error.message, /乙方项目经理审核/);
   r = await command(cookies.engineer, id, version, { type: 'start' });
-  assert.equal(r.statusCode, 409);
+  assert.equal(r.statusCode, 422);
   assert.equal(r.json().error.code, 'WORK_ORDER_APPROVAL_REQUIRED');
   r = await command(cookies.pm, id, version, { type: 'approve', comment: '方案可行' });
   assert.equal(r.statusCode, 200, r.body);
@@ -332,7 +332,8 @@ test('a countersign (会签) step needs each role; a rejection returns the order
   assert.equal(r.json().state, 'observing');
   version = r.json().version;
   r = await command(cookies.pm, id, version, { type: 'close' });
-  assert.equal(r.statusCode, 409);
+  assert.equal(r.statusCode, 422);
+  assert.equal(r.json().error.code, 'WORK_ORDER_TRANSITION_FORBIDDEN');
   assert.match(r.json().error.message, /观察期至 .* 结束，尚不能关闭/);
   d = await detail(cookies.lead, id);
   assert.deepEqual(

@@ -20,6 +20,7 @@ import { ROLE_ORDER } from '../auth/roles';
 import { ContractNav } from '../contracts/contract-nav';
 import { useContract } from '../contracts/use-contract';
 import type { AccessReview, GrantRow, ReviewRecord } from './access-types';
+import { SECURITY_LABELS, SecurityLabelTag, type SecurityLabel } from '../labels/security-label';
 import '../staff/staff.css';
 
 /** Roles whose side is the vendor (their grants cannot carry a scope). */
@@ -38,6 +39,16 @@ export function AccessReviewPage() {
     return <div className="page">{notFound ? <Card><EmptyState>{errorMessage(error)}</EmptyState></Card> : <LoadError error={error} onRetry={reload} />}</div>;
   }
   if (!data) return <Loading />;
+
+  const setClearance = async (g: GrantRow, clearance: SecurityLabel) => {
+    try {
+      await unwrap(api.PATCH('/api/contracts/{contractId}/members/{membershipId}', { params: { path: { contractId, membershipId: g.id } }, body: { clearance } }));
+      message.success(t('label.clearanceChanged'));
+      reload();
+    } catch (e) {
+      message.error(errorMessage(e));
+    }
+  };
 
   const revoke = (g: GrantRow) =>
     modal.confirm({
@@ -82,7 +93,7 @@ export function AccessReviewPage() {
       <ReviewStatus review={data} />
 
       <Card className="table-card" size="small" title={t('access.grants', { n: data.grantCount })} styles={{ body: { padding: 0 } }}>
-        <GrantsTable review={data} onRevoke={data.permissions.manage ? revoke : undefined} loading={loading} />
+        <GrantsTable review={data} onRevoke={data.permissions.manage ? revoke : undefined} onClearance={data.permissions.manage ? (g, c) => void setClearance(g, c) : undefined} loading={loading} />
       </Card>
 
       <Card className="section-card" size="small" title={t('access.history')}>
@@ -155,7 +166,17 @@ function scopeText(t: ReturnType<typeof useT>, scope: GrantRow['scope']): string
   return scope.street ? `${scope.district} · ${scope.street}` : scope.district;
 }
 
-function GrantsTable({ review, onRevoke, loading }: { review: AccessReview; onRevoke?: ((g: GrantRow) => void) | undefined; loading: boolean }) {
+function GrantsTable({
+  review,
+  onRevoke,
+  onClearance,
+  loading,
+}: {
+  review: AccessReview;
+  onRevoke?: ((g: GrantRow) => void) | undefined;
+  onClearance?: ((g: GrantRow, clearance: SecurityLabel) => void) | undefined;
+  loading: boolean;
+}) {
   const t = useT();
   const rows = useMemo(() => [...review.grants].sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || a.username.localeCompare(b.username)), [review]);
   const columns: ColumnsType<GrantRow> = [
@@ -174,6 +195,24 @@ function GrantsTable({ review, onRevoke, loading }: { review: AccessReview; onRe
     { title: t('access.col.org'), dataIndex: 'organisationName', render: (s: string | null) => s ?? t('common.dash') },
     { title: t('access.col.role'), dataIndex: 'role', width: 150, render: (r: Role, g) => <Tag color={g.vendorRole ? 'green' : 'blue'}>{t(`role.${r}`)}</Tag> },
     { title: t('access.col.scope'), key: 'scope', width: 160, render: (_: unknown, g) => (g.scope ? <Tag color="geekblue">{scopeText(t, g.scope)}</Tag> : <span className="muted">{scopeText(t, null)}</span>) },
+    {
+      title: <Tooltip title={t('label.clearanceHint')}>{t('label.clearance')}</Tooltip>,
+      key: 'clearance',
+      width: 120,
+      render: (_: unknown, g) =>
+        onClearance ? (
+          <Select<SecurityLabel>
+            size="small"
+            value={g.clearance}
+            className="clearance-select"
+            aria-label={t('label.clearance')}
+            options={SECURITY_LABELS.map((l) => ({ value: l, label: t(`label.${l}`) }))}
+            onChange={(c) => onClearance(g, c)}
+          />
+        ) : (
+          <SecurityLabelTag label={g.clearance} />
+        ),
+    },
     {
       title: t('access.col.grantedBy'),
       key: 'by',
@@ -236,7 +275,7 @@ function HistoryTable({ reviews }: { reviews: ReviewRecord[] }) {
 function GrantDialog({ contractId, review, onClose, onDone }: { contractId: string; review: AccessReview; onClose: () => void; onDone: () => void }) {
   const t = useT();
   const { message } = App.useApp();
-  const [form] = Form.useForm<{ userId: string; role: Role; district?: string; street?: string }>();
+  const [form] = Form.useForm<{ userId: string; role: Role; district?: string; street?: string; clearance: SecurityLabel }>();
   const [busy, setBusy] = useState(false);
   const candidates = useQuery(() => unwrap(api.GET('/api/contracts/{contractId}/grant-candidates', { params: { path: { contractId } } })), [contractId]);
   const userId = Form.useWatch('userId', form);
@@ -253,7 +292,7 @@ function GrantDialog({ contractId, review, onClose, onDone }: { contractId: stri
       await unwrap(
         api.POST('/api/contracts/{contractId}/members', {
           params: { path: { contractId } },
-          body: { userId: v.userId, role: v.role, scope: v.district && !isVendorRole ? { district: v.district, street: v.street ?? null } : null },
+          body: { userId: v.userId, role: v.role, scope: v.district && !isVendorRole ? { district: v.district, street: v.street ?? null } : null, clearance: v.clearance },
         }),
       );
       onDone();
@@ -266,7 +305,7 @@ function GrantDialog({ contractId, review, onClose, onDone }: { contractId: stri
 
   return (
     <Modal open title={t('access.grant')} onCancel={onClose} onOk={() => void submit()} confirmLoading={busy} destroyOnHidden>
-      <Form form={form} layout="vertical">
+      <Form form={form} layout="vertical" initialValues={{ clearance: 'internal' }}>
         <Form.Item name="userId" label={t('access.form.user')} extra={t('access.form.userHint')} rules={[{ required: true, message: t('staff.form.required') }]}>
           <Select
             showSearch
@@ -277,6 +316,9 @@ function GrantDialog({ contractId, review, onClose, onDone }: { contractId: stri
         </Form.Item>
         <Form.Item name="role" label={t('access.form.role')} rules={[{ required: true, message: t('staff.form.required') }]}>
           <Select options={ROLE_ORDER.map((r) => ({ value: r, label: t(`role.${r}`) }))} />
+        </Form.Item>
+        <Form.Item name="clearance" label={t('label.clearance')} extra={t('label.clearanceHint')}>
+          <Select<SecurityLabel> options={SECURITY_LABELS.map((l) => ({ value: l, label: t(`label.${l}`) }))} />
         </Form.Item>
         {isVendorRole && chosen && !chosen.vendorCleared && <Alert type="warning" showIcon className="dialog-alert" title={t('access.form.notCleared', { why: chosen.vendorProblems.join('；') })} />}
         {!isVendorRole && review.areas.length > 0 && (

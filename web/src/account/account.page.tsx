@@ -141,7 +141,7 @@ export function AccountPage() {
           <Descriptions.Item label={t('account.username')}>
             <span className="mono">{me.username}</span>
           </Descriptions.Item>
-          <Descriptions.Item label={t('account.organisation')}>{me.isPlatformAdmin ? t('user.platformAdmin') : (me.organisationName ?? dash)}</Descriptions.Item>
+          <Descriptions.Item label={t('account.organisation')}>{me.isPlatformAdmin ? t('user.platformAdmin') : me.isPlatformAuditor ? t('user.platformAuditor') : (me.organisationName ?? dash)}</Descriptions.Item>
           <Descriptions.Item label={t('account.lastSignIn')}>
             {me.lastSignInAt ? `${formatDateTime(me.lastSignInAt)}${me.lastSignInIp ? `（${me.lastSignInIp}）` : ''}` : dash}
           </Descriptions.Item>

@@ -20,6 +20,13 @@ export const securityZh = {
   'signIn.backToPassword': '返回重新登录',
   'signIn.enrolTitle': '绑定验证器',
   'signIn.enrolDone': '绑定成功',
+  'signIn.pwChangeTitle': '修改密码',
+  'signIn.pwChangeCurrent': '当前密码',
+  'signIn.pwChangeNew': '新密码',
+  'signIn.pwChangeConfirm': '再次输入新密码',
+  'signIn.pwChangeRule': '至少 12 位，包含大写字母、小写字母、数字、符号中的至少三类；不能是常见密码，不能包含用户名，不能与最近 5 次使用过的密码相同。',
+  'signIn.pwChangeMismatch': '两次输入的新密码不一致',
+  'signIn.pwChangeSubmit': '修改密码并登录',
   'signIn.enrolIntro': '按本平台安全策略，您的账号（{user}）须启用双因素验证后才能使用。请完成下面的绑定。',
 
   // ------------------------------------------------------------ TOTP enrolment and recovery codes
@@ -146,6 +153,13 @@ export const securityEn: Record<SecurityMessageKey, string> = {
   'signIn.backToPassword': 'Back to sign-in',
   'signIn.enrolTitle': 'Set up your authenticator',
   'signIn.enrolDone': 'Authenticator bound',
+  'signIn.pwChangeTitle': 'Change your password',
+  'signIn.pwChangeCurrent': 'Current password',
+  'signIn.pwChangeNew': 'New password',
+  'signIn.pwChangeConfirm': 'New password again',
+  'signIn.pwChangeRule': 'At least 12 characters with three of: upper case, lower case, digits, symbols; not a common password, not containing the user name, not one of your last 5 passwords.',
+  'signIn.pwChangeMismatch': 'The two new passwords differ',
+  'signIn.pwChangeSubmit': 'Change password and sign in',
   'signIn.enrolIntro': 'The security policy requires two-factor sign-in for your account ({user}). Set it up below to continue.',
 
   'totp.step1': '1. Install an authenticator app on your phone (e.g. Tencent Authenticator mini program, Microsoft Authenticator, Google Authenticator, FreeOTP).',

@@ -80,6 +80,8 @@ export interface paths {
                             displayName: string;
                             organisationName: string | null;
                             isPlatformAdmin: boolean;
+                            /** @description 平台安全审计员：查看并校验全平台审计日志 */
+                            isPlatformAuditor: boolean;
                             /** @description 上一次登录时间 */
                             lastSignInAt: string | null;
                             lastSignInIp: string | null;
@@ -111,6 +113,18 @@ export interface paths {
                             stage: "enrolment";
                             username: string;
                             displayName: string;
+                        } | {
+                            /** @enum {string} */
+                            stage: "passwordChange";
+                            username: string;
+                            displayName: string;
+                            /**
+                             * @description initial：管理员设置的初始密码；expired：密码已超过有效期
+                             * @enum {string}
+                             */
+                            reason: "initial" | "expired";
+                            /** @description 须修改密码的原因（中文） */
+                            message: string;
                         };
                     };
                 };
@@ -194,6 +208,8 @@ export interface paths {
                             displayName: string;
                             organisationName: string | null;
                             isPlatformAdmin: boolean;
+                            /** @description 平台安全审计员：查看并校验全平台审计日志 */
+                            isPlatformAuditor: boolean;
                             /** @description 上一次登录时间 */
                             lastSignInAt: string | null;
                             lastSignInIp: string | null;
@@ -225,6 +241,180 @@ export interface paths {
                             stage: "enrolment";
                             username: string;
                             displayName: string;
+                        } | {
+                            /** @enum {string} */
+                            stage: "passwordChange";
+                            username: string;
+                            displayName: string;
+                            /**
+                             * @description initial：管理员设置的初始密码；expired：密码已超过有效期
+                             * @enum {string}
+                             */
+                            reason: "initial" | "expired";
+                            /** @description 须修改密码的原因（中文） */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/login/password-change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 登录时强制修改密码（初始密码或密码已过期）：再次输入当前密码并设置新密码，完成登录；其他设备上的登录随之失效 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        currentPassword: string;
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            username: string;
+                            displayName: string;
+                            organisationName: string | null;
+                            isPlatformAdmin: boolean;
+                            /** @description 平台安全审计员：查看并校验全平台审计日志 */
+                            isPlatformAuditor: boolean;
+                            /** @description 上一次登录时间 */
+                            lastSignInAt: string | null;
+                            lastSignInIp: string | null;
+                            /** @description 已启用双因素验证（TOTP） */
+                            twoFactorEnabled: boolean;
+                            /** @description 按安全策略必须启用双因素验证 */
+                            twoFactorRequired: boolean;
+                            memberships: {
+                                contractId: string;
+                                contractCode: string;
+                                contractName: string;
+                                /** @enum {string} */
+                                role: "agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly";
+                                /** @description 该授权限定的区、街道；null 为整个合同 */
+                                scope: {
+                                    district: string;
+                                    street: string | null;
+                                } | null;
+                            }[];
+                            /** @enum {string} */
+                            stage: "complete";
+                        } | {
+                            /** @enum {string} */
+                            stage: "secondFactor";
+                            username: string;
+                            displayName: string;
+                        } | {
+                            /** @enum {string} */
+                            stage: "enrolment";
+                            username: string;
+                            displayName: string;
+                        } | {
+                            /** @enum {string} */
+                            stage: "passwordChange";
+                            username: string;
+                            displayName: string;
+                            /**
+                             * @description initial：管理员设置的初始密码；expired：密码已超过有效期
+                             * @enum {string}
+                             */
+                            reason: "initial" | "expired";
+                            /** @description 须修改密码的原因（中文） */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
                         };
                     };
                 };
@@ -355,6 +545,8 @@ export interface paths {
                             displayName: string;
                             organisationName: string | null;
                             isPlatformAdmin: boolean;
+                            /** @description 平台安全审计员：查看并校验全平台审计日志 */
+                            isPlatformAuditor: boolean;
                             /** @description 上一次登录时间 */
                             lastSignInAt: string | null;
                             lastSignInIp: string | null;
@@ -863,6 +1055,8 @@ export interface paths {
                                 displayName: string;
                                 organisationName: string | null;
                                 isPlatformAdmin: boolean;
+                                /** @description 平台安全审计员：查看并校验全平台审计日志 */
+                                isPlatformAuditor: boolean;
                                 /** @description 上一次登录时间 */
                                 lastSignInAt: string | null;
                                 lastSignInIp: string | null;
@@ -894,6 +1088,18 @@ export interface paths {
                                 stage: "enrolment";
                                 username: string;
                                 displayName: string;
+                            } | {
+                                /** @enum {string} */
+                                stage: "passwordChange";
+                                username: string;
+                                displayName: string;
+                                /**
+                                 * @description initial：管理员设置的初始密码；expired：密码已超过有效期
+                                 * @enum {string}
+                                 */
+                                reason: "initial" | "expired";
+                                /** @description 须修改密码的原因（中文） */
+                                message: string;
                             }) | null;
                         };
                     };
@@ -1609,6 +1815,19 @@ export interface paths {
                             version: number;
                             versionEffectiveFrom: string;
                             myRoles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                            /** @description 乙方访问期限 */
+                            vendorAccess: {
+                                /** @description 服务期结束后的宽限天数（YUNWEI_VENDOR_ACCESS_GRACE_DAYS） */
+                                graceDays: number;
+                                /** @description 按宽限期计算的乙方访问最后一天 */
+                                lastDayByGrace: string;
+                                /** @description 甲方延长后的最后一天；null 为未延长 */
+                                extendedUntil: string | null;
+                                /** @description 乙方访问截止时刻（该日次日零点，合同时区） */
+                                endsAt: string;
+                                /** @description 乙方访问是否已截止（此后乙方授权不再生效，乙方人员无法登录） */
+                                ended: boolean;
+                            };
                             parties: {
                                 key: string;
                                 /** @enum {string} */
@@ -2570,6 +2789,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contracts/{contractId}/vendor-access-extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 延长乙方访问期限（该合同的甲方系统管理员或平台管理员；须填写理由，记入审计日志；须先再次验证身份） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 延长后乙方访问的最后一天（含当日，合同时区） */
+                        until: string;
+                        /** @description 延长理由（记入审计日志） */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            extendedUntil: string;
+                            endsAt: string;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contracts/{contractId}/members": {
         parameters: {
             query?: never;
@@ -2610,6 +2931,11 @@ export interface paths {
                                 district: string;
                                 street: string | null;
                             } | null;
+                            /**
+                             * @description 可阅最高安全标记
+                             * @enum {string}
+                             */
+                            clearance: "public" | "internal" | "sensitive";
                         }[];
                     };
                 };
@@ -2656,6 +2982,11 @@ export interface paths {
                             district: string;
                             street?: string | null;
                         } | null;
+                        /**
+                         * @description 可阅最高安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于授权人本人的
+                         * @enum {string}
+                         */
+                        clearance?: "public" | "internal" | "sensitive";
                     };
                 };
             };
@@ -2821,7 +3152,93 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** 调整授权的可阅最高安全标记（甲方系统管理员；不能高于本人的；记入审计） */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 合同 ID */
+                    contractId: string;
+                    membershipId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        clearance: "public" | "internal" | "sensitive";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            clearance: "public" | "internal" | "sensitive";
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/audit": {
@@ -2831,11 +3248,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 审计日志（审计员按合同查看；平台管理员可查看全部） */
+        /** 审计日志（审计员按合同查看；平台安全审计员可查看全部；平台管理员不可查看） */
         get: {
             parameters: {
                 query?: {
-                    /** @description 合同 ID（平台管理员可省略以查看全部） */
+                    /** @description 合同 ID（平台安全审计员可省略以查看全部） */
                     contractId?: string;
                     /** @description 动作前缀，如 contract. */
                     action?: string;
@@ -2935,7 +3352,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 合同 ID（平台管理员可省略以查看全部） */
+                    /** @description 合同 ID（平台安全审计员可省略以查看全部） */
                     contractId?: string;
                     /** @description 动作前缀，如 contract. */
                     action?: string;
@@ -2978,7 +3395,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 校验审计哈希链及 SM2 签名锚点（审计员、平台管理员） */
+        /** 校验审计哈希链及 SM2 签名锚点（不限区域的审计员、平台安全审计员） */
         post: {
             parameters: {
                 query?: never;
@@ -3092,6 +3509,8 @@ export interface paths {
                             displayName: string;
                             organisationName: string | null;
                             isPlatformAdmin: boolean;
+                            /** @description 平台安全审计员 */
+                            isPlatformAuditor: boolean;
                             status: string;
                         }[];
                     };
@@ -3115,6 +3534,8 @@ export interface paths {
                         password: string;
                         organisationName?: string;
                         isPlatformAdmin?: boolean;
+                        /** @description 平台安全审计员（不能同时为平台管理员） */
+                        isPlatformAuditor?: boolean;
                     };
                 };
             };
@@ -3166,6 +3587,104 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/platform-auditor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 授予或撤销平台安全审计员身份（平台管理员；不能授予自己或平台管理员；记入审计日志） */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        isPlatformAuditor: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            isPlatformAuditor: boolean;
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3817,6 +4336,14 @@ export interface paths {
                             slaDueAt: string | null;
                             slaBreached: boolean;
                             slaAtRisk: boolean;
+                            /**
+                             * @description 安全标记（完整性校验失败时按「敏感」处理）
+                             * @enum {string}
+                             */
+                            securityLabel: "public" | "internal" | "sensitive";
+                            securityLabelName: string;
+                            /** @description 安全标记的 HMAC-SM3 校验未通过（已告警） */
+                            labelIntegrityFailed: boolean;
                             /** @description 乐观锁版本号：提交操作时须带上 */
                             version: number;
                             updatedAt: string;
@@ -3902,6 +4429,11 @@ export interface paths {
                         /** @description 与建议等级不同时须填写 */
                         levelReason?: string;
                         tags?: string[];
+                        /**
+                         * @description 安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于本人的可阅最高标记
+                         * @enum {string}
+                         */
+                        securityLabel?: "public" | "internal" | "sensitive";
                     };
                 };
             };
@@ -4141,11 +4673,23 @@ export interface paths {
                                 slaDueAt: string | null;
                                 slaBreached: boolean;
                                 slaAtRisk: boolean;
+                                /**
+                                 * @description 安全标记（完整性校验失败时按「敏感」处理）
+                                 * @enum {string}
+                                 */
+                                securityLabel: "public" | "internal" | "sensitive";
+                                securityLabelName: string;
+                                /** @description 安全标记的 HMAC-SM3 校验未通过（已告警） */
+                                labelIntegrityFailed: boolean;
                                 /** @description 乐观锁版本号：提交操作时须带上 */
                                 version: number;
                                 updatedAt: string;
                             };
                             myRoles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                            /** @description 当前用户可否调整安全标记 */
+                            canChangeLabel: boolean;
+                            /** @description 当前用户可设置的安全标记（不高于其可阅最高标记） */
+                            labelChoices: ("public" | "internal" | "sensitive")[];
                             /** @description 当前用户此刻可执行的操作（按角色与状态计算） */
                             availableCommands: string[];
                             /** @description 当前用户可否查看个人信息明文（须填写理由） */
@@ -4480,6 +5024,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4656,6 +5217,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4733,6 +5311,23 @@ export interface paths {
                 };
                 /** @description 错误 */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5047,6 +5642,40 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -5174,6 +5803,40 @@ export interface paths {
                 };
                 /** @description 错误 */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5382,6 +6045,14 @@ export interface paths {
                                 slaDueAt: string | null;
                                 slaBreached: boolean;
                                 slaAtRisk: boolean;
+                                /**
+                                 * @description 安全标记（完整性校验失败时按「敏感」处理）
+                                 * @enum {string}
+                                 */
+                                securityLabel: "public" | "internal" | "sensitive";
+                                securityLabelName: string;
+                                /** @description 安全标记的 HMAC-SM3 校验未通过（已告警） */
+                                labelIntegrityFailed: boolean;
                                 /** @description 乐观锁版本号：修改和操作时须带上 */
                                 version: number;
                                 createdAt: string;
@@ -5465,6 +6136,11 @@ export interface paths {
                          * @description 计划实施窗口结束
                          */
                         windowEnd?: string;
+                        /**
+                         * @description 安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于本人的可阅最高标记
+                         * @enum {string}
+                         */
+                        securityLabel?: "public" | "internal" | "sensitive";
                         /** @default {} */
                         details?: {
                             /** @description 需求方联系方式 */
@@ -5518,6 +6194,11 @@ export interface paths {
                          * @description 计划实施窗口结束
                          */
                         windowEnd?: string;
+                        /**
+                         * @description 安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于本人的可阅最高标记
+                         * @enum {string}
+                         */
+                        securityLabel?: "public" | "internal" | "sensitive";
                         /** @default {} */
                         details?: {
                             /**
@@ -5619,6 +6300,11 @@ export interface paths {
                          * @description 计划实施窗口结束
                          */
                         windowEnd?: string;
+                        /**
+                         * @description 安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于本人的可阅最高标记
+                         * @enum {string}
+                         */
+                        securityLabel?: "public" | "internal" | "sensitive";
                         /** @default {} */
                         details?: {
                             /**
@@ -5718,6 +6404,11 @@ export interface paths {
                          * @description 计划实施窗口结束
                          */
                         windowEnd?: string;
+                        /**
+                         * @description 安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于本人的可阅最高标记
+                         * @enum {string}
+                         */
+                        securityLabel?: "public" | "internal" | "sensitive";
                         /** @default {} */
                         details?: {
                             /**
@@ -5788,6 +6479,11 @@ export interface paths {
                          * @description 计划实施窗口结束
                          */
                         windowEnd?: string;
+                        /**
+                         * @description 安全标记：public 公开 / internal 内部 / sensitive 敏感；不填为内部，不能高于本人的可阅最高标记
+                         * @enum {string}
+                         */
+                        securityLabel?: "public" | "internal" | "sensitive";
                         /** @default {} */
                         details?: {
                             /**
@@ -6167,12 +6863,24 @@ export interface paths {
                                 slaDueAt: string | null;
                                 slaBreached: boolean;
                                 slaAtRisk: boolean;
+                                /**
+                                 * @description 安全标记（完整性校验失败时按「敏感」处理）
+                                 * @enum {string}
+                                 */
+                                securityLabel: "public" | "internal" | "sensitive";
+                                securityLabelName: string;
+                                /** @description 安全标记的 HMAC-SM3 校验未通过（已告警） */
+                                labelIntegrityFailed: boolean;
                                 /** @description 乐观锁版本号：修改和操作时须带上 */
                                 version: number;
                                 createdAt: string;
                                 updatedAt: string;
                             };
                             myRoles: ("agencyAdmin" | "agencyProjectLead" | "agencyLeader" | "agencyReviewer" | "auditor" | "vendorProjectManager" | "vendorTeamLead" | "deskAgent" | "engineer" | "onsiteEngineer" | "readOnly")[];
+                            /** @description 当前用户可否调整安全标记 */
+                            canChangeLabel: boolean;
+                            /** @description 当前用户可设置的安全标记（不高于其可阅最高标记） */
+                            labelChoices: ("public" | "internal" | "sensitive")[];
                             /** @description 当前用户此刻可执行的操作（按角色、状态、审批环节计算） */
                             availableCommands: string[];
                             /** @description 当前用户可否修改（草稿或已退回，且为登记人） */
@@ -6518,6 +7226,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -6744,6 +7469,23 @@ export interface paths {
                 };
                 /** @description 错误 */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7758,6 +8500,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -8048,6 +8807,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -8146,6 +8922,23 @@ export interface paths {
                 };
                 /** @description 错误 */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8264,6 +9057,23 @@ export interface paths {
                 };
                 /** @description 错误 */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8398,6 +9208,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -8503,6 +9330,23 @@ export interface paths {
                 };
                 /** @description 错误 */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8655,6 +9499,40 @@ export interface paths {
                 };
                 /** @description 错误 */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8825,6 +9703,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -8928,6 +9823,23 @@ export interface paths {
                 };
                 /** @description 错误 */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9059,6 +9971,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 错误 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -9111,6 +10040,11 @@ export interface paths {
                                     district: string;
                                     street: string | null;
                                 } | null;
+                                /**
+                                 * @description 可阅最高安全标记
+                                 * @enum {string}
+                                 */
+                                clearance: "public" | "internal" | "sensitive";
                                 grantedAt: string;
                                 /** @description 授权人（null：系统初始化或命令行） */
                                 grantedByName: string | null;
@@ -9521,6 +10455,254 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{incidentId}/label": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 调整故障单的安全标记（甲方系统管理员、甲方项目负责人；须填写理由，记入审计）；须带上版本号 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 乐观锁版本号 */
+                        version: number;
+                        /**
+                         * @description 新的安全标记：public 公开 / internal 内部 / sensitive 敏感（不能高于本人的可阅最高标记）
+                         * @enum {string}
+                         */
+                        securityLabel: "public" | "internal" | "sensitive";
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            version: number;
+                            /** @enum {string} */
+                            securityLabel: "public" | "internal" | "sensitive";
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/work-orders/{workOrderId}/label": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 调整工单的安全标记（甲方系统管理员、甲方项目负责人；须填写理由，记入审计）；须带上版本号 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workOrderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 乐观锁版本号 */
+                        version: number;
+                        /**
+                         * @description 新的安全标记：public 公开 / internal 内部 / sensitive 敏感（不能高于本人的可阅最高标记）
+                         * @enum {string}
+                         */
+                        securityLabel: "public" | "internal" | "sensitive";
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            version: number;
+                            /** @enum {string} */
+                            securityLabel: "public" | "internal" | "sensitive";
+                        };
+                    };
+                };
+                /** @description 错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description 错误 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description 稳定的错误码，程序据此判断 */
+                                code: string;
+                                /** @description 给人看的中文说明 */
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -95,10 +95,10 @@ export function AuditPage() {
   const contracts = useMemo(() => contractsOf(me.memberships.filter((m) => AUDIT_READER_ROLES.includes(m.role))), [me]);
   const contractOptions = useMemo(
     () => [
-      ...(me.isPlatformAdmin ? [{ value: ALL_CONTRACTS, label: t('audit.allContracts') }] : []),
+      ...(me.isPlatformAuditor ? [{ value: ALL_CONTRACTS, label: t('audit.allContracts') }] : []),
       ...contracts.map((c) => ({ value: c.contractId, label: `${c.contractCode}　${c.contractName}` })),
     ],
-    [contracts, me.isPlatformAdmin, t],
+    [contracts, me.isPlatformAuditor, t],
   );
   const [contract, setContract] = useState<string | undefined>(contractOptions[0]?.value);
   const [filters, setFilters] = useState<Filters>({});

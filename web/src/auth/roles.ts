@@ -22,14 +22,16 @@ export const ROLE_ORDER: readonly Role[] = [
   'readOnly',
 ];
 
-/** Whether the user may open the audit page at all. */
+/** Whether the user may open the audit page at all: auditors and the platform security auditor, never the platform administrator (三权分立). */
 export function canReadAudit(me: Me): boolean {
-  return me.isPlatformAdmin || me.memberships.some((m) => AUDIT_READER_ROLES.includes(m.role));
+  if (me.isPlatformAuditor) return true;
+  return !me.isPlatformAdmin && me.memberships.some((m) => AUDIT_READER_ROLES.includes(m.role));
 }
 
-/** Whether the user may verify the audit chain (auditors not limited to a district, and platform admins). */
+/** Whether the user may verify the audit chain (auditors not limited to a district, and the platform security auditor). */
 export function canVerifyAudit(me: Me): boolean {
-  return me.isPlatformAdmin || me.memberships.some((m) => m.role === 'auditor' && m.scope === null);
+  if (me.isPlatformAuditor) return true;
+  return !me.isPlatformAdmin && me.memberships.some((m) => m.role === 'auditor' && m.scope === null);
 }
 
 /** One entry per contract among the memberships, in first-seen order. */

@@ -2,7 +2,8 @@
  * 登录 — the sign-in page. Password first; then, when the account has a
  * second factor, the TOTP code (or a recovery code); when the policy requires
  * one the account does not have yet, binding an authenticator and saving the
- * recovery codes. Shows the API's Chinese error message as is and, once
+ * recovery codes; when the password is an administrator's initial one or has
+ * expired, changing it (after the second factor). Shows the API's Chinese error message as is and, once
  * signed in, the previous sign-in time and IP in a notification.
  */
 import { useState } from 'react';
@@ -21,6 +22,12 @@ import { useSession } from './session';
 interface SignInForm {
   username: string;
   password: string;
+}
+
+interface PasswordChangeForm {
+  currentPassword: string;
+  newPassword: string;
+  confirm: string;
 }
 
 /** Where a signed-in user goes when there is no acceptable return address. */
@@ -48,7 +55,8 @@ type Step =
   | { kind: 'password' }
   | { kind: 'secondFactor'; username: string; displayName: string }
   | { kind: 'enrolment'; username: string; displayName: string }
-  | { kind: 'recoveryCodes'; codes: string[]; me: Me };
+  | { kind: 'passwordChange'; username: string; displayName: string; message: string }
+  | { kind: 'recoveryCodes'; codes: string[]; then: SignInResult };
 
 export function SignInPage() {
   const { t } = useI18n();
@@ -75,6 +83,7 @@ export function SignInPage() {
 
   const next = (result: SignInResult) => {
     if (result.stage === 'complete') welcome(result);
+    else if (result.stage === 'passwordChange') setStep({ kind: 'passwordChange', username: result.username, displayName: result.displayName, message: result.message });
     else setStep({ kind: result.stage, username: result.username, displayName: result.displayName });
   };
 
@@ -101,6 +110,18 @@ export function SignInPage() {
     setError(null);
     try {
       next(await unwrap(api.POST('/api/auth/login/second-factor', { body: { code } })));
+    } catch (e) {
+      failStep(e);
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const submitPasswordChange = async (values: PasswordChangeForm) => {
+    setSubmitting(true);
+    setError(null);
+    try {
+      next(await unwrap(api.POST('/api/auth/login/password-change', { body: { currentPassword: values.currentPassword, newPassword: values.newPassword } })));
     } catch (e) {
       failStep(e);
     } finally {
@@ -152,7 +173,7 @@ export function SignInPage() {
             <p className="muted">{t('signIn.enrolIntro', { user: step.displayName })}</p>
             <TotpEnrol
               onConfirmed={(r) => {
-                if (r.signIn?.stage === 'complete') setStep({ kind: 'recoveryCodes', codes: r.recoveryCodes, me: r.signIn });
+                if (r.signIn) setStep({ kind: 'recoveryCodes', codes: r.recoveryCodes, then: r.signIn });
                 else setStep({ kind: 'password' });
               }}
             />
@@ -165,7 +186,43 @@ export function SignInPage() {
         return (
           <>
             <h2>{t('signIn.enrolDone')}</h2>
-            <RecoveryCodes codes={step.codes} username={step.me.username} onDone={() => welcome(step.me)} />
+            <RecoveryCodes codes={step.codes} username={step.then.username} onDone={() => next(step.then)} />
+          </>
+        );
+      case 'passwordChange':
+        return (
+          <>
+            <h2>{t('signIn.pwChangeTitle')}</h2>
+            <Alert type="warning" showIcon title={step.message} />
+            {error && <Alert className="sign-in-error" type="error" showIcon title={error} />}
+            <Form<PasswordChangeForm> layout="vertical" size="large" requiredMark={false} onFinish={(v) => void submitPasswordChange(v)} autoComplete="off">
+              <input type="text" name="username" autoComplete="username" value={step.username} readOnly hidden />
+              <Form.Item name="currentPassword" label={t('signIn.pwChangeCurrent')} rules={[{ required: true, message: t('signIn.passwordRequired') }]}>
+                <Input.Password id="current-password" prefix={<LockOutlined />} autoComplete="current-password" autoFocus />
+              </Form.Item>
+              <Form.Item name="newPassword" label={t('signIn.pwChangeNew')} extra={t('signIn.pwChangeRule')} rules={[{ required: true, message: t('signIn.passwordRequired') }]}>
+                <Input.Password id="new-password" prefix={<KeyOutlined />} autoComplete="new-password" />
+              </Form.Item>
+              <Form.Item
+                name="confirm"
+                label={t('signIn.pwChangeConfirm')}
+                dependencies={['newPassword']}
+                rules={[
+                  { required: true, message: t('signIn.passwordRequired') },
+                  ({ getFieldValue }) => ({
+                    validator: (_rule, value: string | undefined) => (!value || getFieldValue('newPassword') === value ? Promise.resolve() : Promise.reject(new Error(t('signIn.pwChangeMismatch')))),
+                  }),
+                ]}
+              >
+                <Input.Password id="confirm-password" prefix={<KeyOutlined />} autoComplete="new-password" />
+              </Form.Item>
+              <Button type="primary" htmlType="submit" block loading={submitting}>
+                {t('signIn.pwChangeSubmit')}
+              </Button>
+            </Form>
+            <Button type="link" className="sign-in-back" onClick={startOver}>
+              {t('signIn.backToPassword')}
+            </Button>
           </>
         );
       default: {

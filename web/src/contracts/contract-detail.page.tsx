@@ -30,6 +30,7 @@ import { VersionsTab } from './tabs/versions.tab';
 import { MembersTab } from './tabs/members.tab';
 import { CloseoutTab } from './tabs/closeout.tab';
 import { ContractNav } from './contract-nav';
+import { VendorAccessField } from './vendor-access';
 
 interface TabDef {
   key: string;
@@ -80,7 +81,7 @@ export function ContractDetailPage() {
     <div className="page">
       <BackLink />
       <ContractNav contractId={data.id} active="contract" />
-      <ContractHeader detail={data} />
+      <ContractHeader detail={data} onChanged={reload} />
       <Card className="tabs-card" styles={{ body: { padding: '0 20px 20px' } }}>
         <Tabs
           activeKey={activeTab}
@@ -113,7 +114,7 @@ function BackLink() {
   );
 }
 
-function ContractHeader({ detail }: { detail: ContractDetail }) {
+function ContractHeader({ detail, onChanged }: { detail: ContractDetail; onChanged: () => void }) {
   const t = useT();
   const def = detail.definition;
   const agency = detail.parties.filter((p) => p.side === 'agency');
@@ -150,6 +151,9 @@ function ContractHeader({ detail }: { detail: ContractDetail }) {
         <HeaderField label={t('detail.period')}>
           <div>{t('contracts.periodRange', { start: detail.periodStart, end: detail.periodEnd })}</div>
           {days !== null && <div className="muted">{t('detail.periodDays', { n: days })}</div>}
+        </HeaderField>
+        <HeaderField label={t('vendorAccess.label')}>
+          <VendorAccessField detail={detail} onChanged={onChanged} />
         </HeaderField>
         <HeaderField label={t('detail.total')}>
           <span className="money header-money">{formatFen(detail.totalAmountFen)}</span>

@@ -5,11 +5,13 @@
 import type { MessageKey } from './messages.zh-CN';
 import { staffEn } from '../staff/staff.messages';
 import { accessEn } from '../access/access.messages';
+import { labelEn } from '../labels/label.messages';
 import { securityEn } from '../account/security.messages';
 
 export const en: Record<MessageKey, string> = {
   ...staffEn,
   ...accessEn,
+  ...labelEn,
   ...securityEn,
   'app.name': '运维',
   'app.nameLatin': 'Yunwei',
@@ -19,6 +21,7 @@ export const en: Record<MessageKey, string> = {
   'nav.switchContract': 'Switch contract',
   'user.signOut': 'Sign out',
   'user.platformAdmin': 'Platform administrator',
+  'user.platformAuditor': 'Platform security auditor',
   'user.signedOut': 'You have signed out.',
   'lang.switchTo': '中文',
   'lang.current': 'English',
@@ -111,6 +114,19 @@ export const en: Record<MessageKey, string> = {
   'detail.versionEffective': 'v{n}, effective {time}',
   'detail.myRoles': 'My roles',
   'detail.noRoles': 'None (viewing as platform administrator)',
+  'vendorAccess.label': 'Vendor access',
+  'vendorAccess.until': 'until {date} (inclusive)',
+  'vendorAccess.byGrace': '{n} days of grace after the service period',
+  'vendorAccess.extended': 'extended by the agency',
+  'vendorAccess.ended': 'Ended: vendor staff can no longer sign in; vendor grants no longer count',
+  'vendorAccess.extend': 'Extend',
+  'vendorAccess.modalTitle': 'Extend vendor access',
+  'vendorAccess.modalIntro': 'After the service period, vendor staff keep access during the grace period (until {date}) for acceptance and hand-over. To extend it, choose a new last day and give a reason. The extension is audited and needs re-authentication.',
+  'vendorAccess.newUntil': 'New last day (inclusive)',
+  'vendorAccess.reason': 'Reason',
+  'vendorAccess.reasonRequired': 'Please give a reason',
+  'vendorAccess.dateRequired': 'Please choose a date',
+  'vendorAccess.done': 'Vendor access extended until {date}',
   'detail.notFound': 'The contract does not exist, or you are not a member of it.',
   'party.lead': 'Consortium lead',
   'party.member': 'Consortium member',

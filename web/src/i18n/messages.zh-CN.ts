@@ -5,11 +5,13 @@
  */
 import { staffZh } from '../staff/staff.messages';
 import { accessZh } from '../access/access.messages';
+import { labelZh } from '../labels/label.messages';
 import { securityZh } from '../account/security.messages';
 
 export const zhCN = {
   ...staffZh,
   ...accessZh,
+  ...labelZh,
   ...securityZh,
   // ------------------------------------------------------------ product and shell
   'app.name': '运维',
@@ -20,6 +22,7 @@ export const zhCN = {
   'nav.switchContract': '切换合同',
   'user.signOut': '退出登录',
   'user.platformAdmin': '平台管理员',
+  'user.platformAuditor': '平台安全审计员',
   'user.signedOut': '您已安全退出。',
   'lang.switchTo': 'English',
   'lang.current': '中文',
@@ -118,6 +121,19 @@ export const zhCN = {
   'detail.versionEffective': '第 {n} 版，{time} 起生效',
   'detail.myRoles': '我的角色',
   'detail.noRoles': '无（平台管理员查看）',
+  'vendorAccess.label': '乙方访问期限',
+  'vendorAccess.until': '至 {date}（含）',
+  'vendorAccess.byGrace': '服务期结束后宽限 {n} 天',
+  'vendorAccess.extended': '已由甲方延长',
+  'vendorAccess.ended': '已截止：乙方人员不能登录，乙方授权不再生效',
+  'vendorAccess.extend': '延长',
+  'vendorAccess.modalTitle': '延长乙方访问期限',
+  'vendorAccess.modalIntro': '服务期结束后，乙方人员在宽限期（至 {date}）内仍可登录处理验收、交接等事宜；如需更久，请指定新的截止日并说明理由。延长记入审计日志，须再次验证身份。',
+  'vendorAccess.newUntil': '新的截止日（含当日）',
+  'vendorAccess.reason': '理由',
+  'vendorAccess.reasonRequired': '请填写延长理由',
+  'vendorAccess.dateRequired': '请选择截止日',
+  'vendorAccess.done': '已延长乙方访问期限至 {date}',
   'detail.notFound': '合同不存在，或您不是该合同的成员。',
   'party.lead': '联合体牵头单位',
   'party.member': '联合体成员',

@@ -25,6 +25,7 @@ import { AttachmentsPanel, uploadFile } from '../shared/attachments-panel';
 import { apiUrl } from '../api/urls';
 import { IncidentTimeline } from './timeline';
 import { RevealButton } from '../privacy/reveal-button';
+import { ChangeLabelButton, SecurityLabelTag } from '../labels/security-label';
 
 interface Loaded {
   detail: IncidentDetail;
@@ -120,6 +121,7 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
               <span className="mono incident-number big">{inc.number}</span>
               <LevelTag levelKey={inc.levelKey} levelName={inc.levelName} levels={levels} />
               <StatusTag status={inc.status} waitingReason={inc.waitingReason} />
+              <SecurityLabelTag label={inc.securityLabel} integrityFailed={inc.labelIntegrityFailed} />
               {inc.slaBreached && <Tag color="red">{t('inc.someBreached')}</Tag>}
               {!inc.slaBreached && inc.slaAtRisk && <Tag color="orange">{t('inc.atRisk')}</Tag>}
             </div>
@@ -143,6 +145,7 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
                 </Button>
               </Dropdown>
             )}
+            {detail.canChangeLabel && <ChangeLabelButton kind="incident" id={inc.id} version={inc.version} current={inc.securityLabel} choices={detail.labelChoices} onDone={reload} />}
             <Tooltip title={t('inc.refresh')}>
               <Button icon={<ReloadOutlined />} onClick={reload} loading={refreshing} aria-label={t('inc.refresh')} />
             </Tooltip>

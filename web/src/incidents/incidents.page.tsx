@@ -23,6 +23,7 @@ import { ContractNav } from '../contracts/contract-nav';
 import { useContract } from '../contracts/use-contract';
 import { canReport, OPEN_STATUSES, STATUS_ORDER } from './incident-rules';
 import { LevelTag, NearestDeadline, StatusTag } from './incident-format';
+import { SecurityLabelTag } from '../labels/security-label';
 
 /** How many tickets one page of the board loads. */
 const LIMIT = 200;
@@ -255,7 +256,11 @@ function IncidentCard({ incident, levels }: { incident: Incident; levels: Readon
         <span className="mono incident-number">{incident.number}</span>
         <LevelTag levelKey={incident.levelKey} levelName={incident.levelName} levels={levels} />
       </div>
-      <div className="incident-card-title">{incident.title}</div>
+      <div className="incident-card-title">
+        {/* the default label (内部) is not repeated on every card */}
+        {(incident.securityLabel !== 'internal' || incident.labelIntegrityFailed) && <SecurityLabelTag label={incident.securityLabel} integrityFailed={incident.labelIntegrityFailed} />}
+        {incident.title}
+      </div>
       <div className="incident-card-meta">
         <span>{incident.systemName}</span>
         {incident.site && <span className="muted"> · {incident.site}</span>}
@@ -313,6 +318,7 @@ function IncidentTable({ rows, levels }: { rows: Incident[]; levels: ReadonlyMap
     { title: t('inc.col.level'), dataIndex: 'levelKey', width: 170, render: (k: string, r) => <LevelTag levelKey={k} levelName={r.levelName} levels={levels} /> },
     { title: t('inc.col.system'), dataIndex: 'systemName', width: 190 },
     { title: t('inc.col.status'), dataIndex: 'status', width: 120, render: (s: IncidentStatus, r) => <StatusTag status={s} waitingReason={r.waitingReason} /> },
+    { title: t('label.title'), dataIndex: 'securityLabel', width: 110, render: (_: unknown, r) => <SecurityLabelTag label={r.securityLabel} integrityFailed={r.labelIntegrityFailed} /> },
     { title: t('inc.col.deadline'), key: 'deadline', width: 200, render: (_: unknown, r) => <NearestDeadline incident={r} level={levels.get(r.levelKey)} /> },
     { title: t('inc.col.reportedAt'), dataIndex: 'reportedAt', width: 150, render: (v: string) => formatDateTimeShort(v) },
     {

@@ -25,6 +25,7 @@ import { SlaPanel } from '../incidents/sla-panel';
 import { commandsToOffer, DANGER, PII_REVEALERS, PRIMARY } from './workorder-rules';
 import { RevealButton } from '../privacy/reveal-button';
 import { KindTag, roleName, StateTag, subtypeName, WaitedFor, WindowText } from './workorder-format';
+import { ChangeLabelButton, SecurityLabelTag } from '../labels/security-label';
 import { AccessGrantsCard, KindDetailsCard, LinksCard, OutcomeCard } from './kind-details';
 import { ApprovalPanel } from './approval-panel';
 import { AttachmentsPanel } from '../shared/attachments-panel';
@@ -151,6 +152,7 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
               <KindTag kind={wo.kind} />
               <Tag className="wo-subtype-tag">{subtypeName(t, wo.kind, wo.subtype, wo.subtypeName)}</Tag>
               <StateTag state={wo.state} />
+              <SecurityLabelTag label={wo.securityLabel} integrityFailed={wo.labelIntegrityFailed} />
               {wo.slaBreached && <Tag color="red">{t('wo.breached')}</Tag>}
               {!wo.slaBreached && wo.slaAtRisk && <Tag color="orange">{t('wo.atRisk')}</Tag>}
             </div>
@@ -186,6 +188,7 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
                 {t('wo.print')}
               </Button>
             </Tooltip>
+            {detail.canChangeLabel && <ChangeLabelButton kind="workOrder" id={wo.id} version={wo.version} current={wo.securityLabel} choices={detail.labelChoices} onDone={reload} />}
             <Tooltip title={t('wo.refresh')}>
               <Button icon={<ReloadOutlined />} onClick={reload} loading={refreshing} aria-label={t('wo.refresh')} />
             </Tooltip>

@@ -21,6 +21,7 @@ import { ContractNav } from '../contracts/contract-nav';
 import { useContract } from '../contracts/use-contract';
 import { isKind, KINDS, kindsToRaise, STATE_ORDER } from './workorder-rules';
 import { KindTag, StateTag, subtypeName, WaitingOn, WorkOrderDeadline } from './workorder-format';
+import { SecurityLabelTag } from '../labels/security-label';
 import './workorders.css';
 
 const PAGE_SIZE = 50;
@@ -235,6 +236,7 @@ function WorkOrderTable({ rows, total, page, onPage, showKind }: { rows: WorkOrd
     },
     { title: t('wo.col.system'), dataIndex: 'systemName', width: 190, render: (v: string | null) => v ?? <span className="muted">{t('common.dash')}</span> },
     { title: t('wo.col.state'), dataIndex: 'state', width: 100, render: (s: WorkOrderState) => <StateTag state={s} /> },
+    { title: t('label.title'), dataIndex: 'securityLabel', width: 110, render: (_: unknown, r) => <SecurityLabelTag label={r.securityLabel} integrityFailed={r.labelIntegrityFailed} /> },
     { title: t('wo.col.waitingOn'), key: 'waiting', width: 170, render: (_: unknown, r) => <WaitingOn order={r} /> },
     { title: t('wo.col.deadline'), key: 'deadline', width: 170, render: (_: unknown, r) => <WorkOrderDeadline order={r} /> },
     { title: t('wo.col.requester'), key: 'requester', width: 140, render: (_: unknown, r) => r.requesterName ?? r.requester.name },
