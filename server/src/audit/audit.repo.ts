@@ -3,7 +3,8 @@
  */
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { scopeFilter, type ContractScope } from '../contracts/scope.ts';
+import { reachFilter, type RecordReach } from '../contracts/scope.ts';
+import { HIGHEST_LABEL } from '../labels/security-label.ts';
 
 /** Filters for listing audit rows. */
 export interface AuditFilter {
@@ -15,22 +16,28 @@ export interface AuditFilter {
   to?: Date | undefined;
   beforeSeq?: string | undefined;
   /**
-   * The reader's district/street scope in `contractId`. Limited: only rows
-   * about incidents and work orders inside it (and their attachments,
-   * report-up notices and data-access grants); contract-wide rows are hidden.
+   * The reader's district/street scope and clearance in `contractId`
+   * (absent: every row). A limited scope shows only rows about incidents and
+   * work orders inside it (and their attachments, report-up notices and
+   * data-access grants); contract-wide rows are hidden. A clearance below the
+   * highest label hides rows about records labelled above it, except the
+   * integrity alarms, which name a record but hold none of its content.
    */
-  scope?: ContractScope | undefined;
+  reach?: RecordReach | undefined;
   limit: number;
 }
 
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
-/** Audit rows whose entity lies inside `scope` (the CASE keeps the uuid cast from ever seeing other ids). */
-function auditRowInScope(scope: ContractScope): Expression<SqlBool> {
-  const inc = scopeFilter(scope, { district: 'i.district', street: 'i.street' });
-  const wo = scopeFilter(scope, { district: 'w.district', street: 'w.street' });
-  const incident = (id: Expression<string>) => sql`EXISTS (SELECT 1 FROM incidents i WHERE i.id = ${id} AND ${inc})`;
-  const workOrder = (id: Expression<string>) => sql`EXISTS (SELECT 1 FROM work_orders w WHERE w.id = ${id} AND ${wo})`;
+/**
+ * Whether an audit row is about a record (an incident or work order, directly
+ * or through its attachment, report-up notice or data-access grant) for which
+ * `holds` is true; `holds(alias)` is a predicate over `incidents i` or
+ * `work_orders w`. The CASE keeps the uuid cast from ever seeing other ids.
+ */
+function aboutRecord(holds: (alias: 'i' | 'w') => Expression<SqlBool>): Expression<SqlBool> {
+  const incident = (id: Expression<string>) => sql`EXISTS (SELECT 1 FROM incidents i WHERE i.id = ${id} AND ${holds('i')})`;
+  const workOrder = (id: Expression<string>) => sql`EXISTS (SELECT 1 FROM work_orders w WHERE w.id = ${id} AND ${holds('w')})`;
   const id = sql<string>`audit_log.entity_id::uuid`;
   return sql<SqlBool>`CASE WHEN audit_log.entity_id ~ ${UUID_PATTERN} THEN CASE audit_log.entity_type
       WHEN 'incident' THEN ${incident(id)}
@@ -43,6 +50,18 @@ function auditRowInScope(scope: ContractScope): Expression<SqlBool> {
     ELSE FALSE END`;
 }
 
+/**
+ * Audit rows within `reach`. A limited scope keeps only rows about records
+ * inside it and within the clearance. The whole contract with a lower
+ * clearance hides only rows about records labelled above it (or flagged by
+ * the integrity verifier), except the integrity alarms themselves, which name
+ * a record but hold none of its content.
+ */
+function auditRowInReach(reach: RecordReach): Expression<SqlBool> {
+  if (reach.scope !== null) return aboutRecord((alias) => reachFilter(reach, alias));
+  return sql<SqlBool>`(audit_log.action = 'security.integrityViolation' OR NOT ${aboutRecord((alias) => sql<SqlBool>`NOT ${reachFilter(reach, alias)}`)})`;
+}
+
 /** List audit rows, newest first, keyset-paginated by seq. */
 export async function listAuditRows(db: Db, f: AuditFilter) {
   let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(f.limit);
@@ -53,7 +72,7 @@ export async function listAuditRows(db: Db, f: AuditFilter) {
   if (f.from) q = q.where('occurred_at', '>=', f.from);
   if (f.to) q = q.where('occurred_at', '<', f.to);
   if (f.beforeSeq) q = q.where('seq', '<', f.beforeSeq);
-  if (f.scope) q = q.where(auditRowInScope(f.scope));
+  if (f.reach && (f.reach.scope !== null || f.reach.clearance !== HIGHEST_LABEL)) q = q.where(auditRowInReach(f.reach));
   return q.execute();
 }
 

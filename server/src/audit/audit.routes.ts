@@ -12,7 +12,7 @@ import { ZErrorResponse, ctxOf } from '../http/context.ts';
 import { AppError, contractNotFound } from '../errors.ts';
 import { AUDIT_READERS } from '../auth/roles.ts';
 import { requireContractAccess } from '../contracts/contract-access.ts';
-import type { ContractScope } from '../contracts/scope.ts';
+import type { RecordReach } from '../contracts/scope.ts';
 import { requireRecentAuth } from '../auth/reauth.ts';
 import { listAuditRows, oldestAuditAt, type AuditFilter } from './audit.repo.ts';
 import { verifyAuditWithAnchors } from './audit-anchor.ts';
@@ -83,17 +83,21 @@ const ZVerify = z.object({
 
 /**
  * Who may read (and export) the audit trail of `contractId`, or all of it;
- * returns the reader's district/street scope there (null: every row). The
+ * returns the reader's reach there (district/street scope and clearance;
+ * undefined: every row). The
  * platform auditor reads every row, of any contract or none; the platform
  * administrator reads none (三权分立), whatever their contract roles.
  */
-async function authorizeAuditRead(db: Db, ctx: Ctx, contractId: string | undefined): Promise<ContractScope> {
+async function authorizeAuditRead(db: Db, ctx: Ctx, contractId: string | undefined): Promise<RecordReach | undefined> {
   if (await isPlatformAuditor(db, ctx.user.id)) {
     if (contractId) await requireContractExists(db, contractId);
-    return null;
+    return undefined;
   }
   if (ctx.user.isPlatformAdmin) throw platformAdminRefused();
-  if (contractId) return (await requireContractAccess(db, ctx, contractId, AUDIT_READERS)).scope;
+  if (contractId) {
+    const { scope, clearance } = await requireContractAccess(db, ctx, contractId, AUDIT_READERS);
+    return { scope, clearance };
+  }
   throw new AppError('FORBIDDEN', '请选择要查看审计日志的合同');
 }
 
@@ -146,8 +150,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const ctx = ctxOf(req);
-      const scope = await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
-      const rows = await listAuditRows(app.services.db, { ...filterOf(req.query), scope, beforeSeq: req.query.beforeSeq, limit: req.query.limit });
+      const reach = await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
+      const rows = await listAuditRows(app.services.db, { ...filterOf(req.query), reach, beforeSeq: req.query.beforeSeq, limit: req.query.limit });
       return rows.map((r) => ({
         seq: String(r.seq),
         id: r.id,
@@ -180,9 +184,9 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const ctx = ctxOf(req);
-      const scope = await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
+      const reach = await authorizeAuditRead(app.services.db, ctx, req.query.contractId);
       requireRecentAuth(req);
-      const { buffer } = await exportAuditXlsx(app.services.db, ctx, { ...filterOf(req.query), scope }, app.services.exportDailyLimit);
+      const { buffer } = await exportAuditXlsx(app.services.db, ctx, { ...filterOf(req.query), reach }, app.services.exportDailyLimit);
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', contentDisposition('审计日志.xlsx'))

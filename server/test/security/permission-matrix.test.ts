@@ -560,7 +560,7 @@ test('GET /api/contracts/{A}/access-review: reviewers of the whole contract; oth
   );
 });
 
-test('GET /api/audit?contractId=A: audit readers only; a limited reader sees rows about records (and their attachments) in scope, no contract-wide rows', async () => {
+test('GET /api/audit?contractId=A: audit readers only; rows about records above the reader\'s clearance are hidden; a limited reader sees rows about records (and their attachments) in scope, no contract-wide rows', async () => {
   const db = testDb();
   // The rows of A as the database holds them (no job worker runs in tests, and reading writes no audit row in A).
   const rowsOfA = await db.selectFrom('audit_log').select(['id', 'entity_type', 'entity_id']).where('contract_id', '=', contracts.A).execute();
@@ -573,19 +573,22 @@ test('GET /api/audit?contractId=A: audit readers only; a limited reader sees row
     const readers = grantsIn(s, 'A', (r) => r.readsAudit);
     if (readers.length === 0) return FORBIDDEN;
     const scope = scopeOf(readers);
-    if (scope === null) return ok(rowsOfA.map((r) => r.id));
-    // limited: rows about an incident or work order inside the scope, or about an attachment of one
-    // (audit.repo.ts; the record's label is not considered); rows about the contract as a whole (contacts …) stay hidden
+    const clearance = clearanceOfGrants(readers);
+    // the record a row is about (directly or through an attachment), if it is one of the matrix's records
+    const recordOfRow = (row: (typeof rowsOfA)[number]) => {
+      if (!row.entity_id) return undefined;
+      if (row.entity_type === 'attachment') return parentOfAttachment.get(row.entity_id);
+      const rec = recordOf.get(row.entity_id);
+      return rec !== undefined && rec.type === row.entity_type ? rec : undefined;
+    };
+    // audit.repo.ts: the whole contract shows every row except those about records above the clearance;
+    // a limited scope shows only rows about records inside it and within the clearance (no contract-wide rows)
     return ok(
       rowsOfA
         .filter((row) => {
-          if (!row.entity_id) return false;
-          if (row.entity_type === 'attachment') {
-            const parent = parentOfAttachment.get(row.entity_id);
-            return parent !== undefined && inScope(scope, parent);
-          }
-          const rec = recordOf.get(row.entity_id);
-          return rec !== undefined && rec.type === row.entity_type && inScope(scope, rec);
+          const rec = recordOfRow(row);
+          if (scope === null) return rec === undefined || mayRead(clearance, rec.label);
+          return rec !== undefined && inScope(scope, rec) && mayRead(clearance, rec.label);
         })
         .map((r) => r.id),
     );

@@ -158,6 +158,38 @@ test('incidents: a user cleared for 内部 never sees a 敏感 incident; one cle
   assert.deepEqual((await get(`/api/incidents/${w.ordinary}`, w.internalAdmin.cookie)).json().labelChoices, ['public', 'internal']);
 });
 
+test('the audit trail: an auditor cleared for 内部 does not see the rows about 敏感 records (nor their attachments), one cleared for 敏感 does', async () => {
+  const w = await world();
+  const internalAuditor = await member(w.db, app, w.c.id, 'auditor');
+  const sensitiveAuditor = await member(w.db, app, w.c.id, 'auditor', 'sensitive');
+  const rows = async (who: Person) => {
+    const r = await get(`/api/audit?contractId=${w.c.id}&limit=500`, who.cookie);
+    assert.equal(r.statusCode, 200, r.body);
+    return r.json() as { entityType: string; entityId: string | null; action: string }[];
+  };
+  const about = (list: { entityType: string; entityId: string | null }[], id: string) => list.filter((r) => r.entityId === id).length;
+  const internalRows = await rows(internalAuditor);
+  const sensitiveRows = await rows(sensitiveAuditor);
+  // both see the ordinary incident, the plain order and the contract-wide rows (grants)
+  for (const list of [internalRows, sensitiveRows]) {
+    assert.ok(about(list, w.ordinary) >= 1, 'rows about the ordinary incident');
+    assert.ok(about(list, w.plainOrder) >= 1, 'rows about the plain order');
+    assert.ok(list.some((r) => r.action.startsWith('membership.')), 'contract-wide rows');
+  }
+  // only the 敏感-cleared auditor sees the rows about the sensitive incident, its attachment and the sensitive order
+  assert.equal(about(internalRows, w.sensitive), 0);
+  assert.equal(about(internalRows, w.fileId), 0);
+  assert.equal(about(internalRows, w.secretOrder), 0);
+  assert.ok(about(sensitiveRows, w.sensitive) >= 1);
+  assert.ok(about(sensitiveRows, w.fileId) >= 1);
+  assert.ok(about(sensitiveRows, w.secretOrder) >= 1);
+  // and the 敏感 title never reaches the 内部 auditor, not even in the export
+  assert.doesNotMatch(JSON.stringify(internalRows), /低保/);
+  const exported = await exportText(`/api/audit/export.xlsx?contractId=${w.c.id}`, internalAuditor);
+  assert.doesNotMatch(exported, /低保/);
+  assert.match(exported, /建外社保所/);
+});
+
 test('work orders: list, total, keyword search, detail, commands and the approvals inbox respect the clearance', async () => {
   const w = await world();
   const base = `/api/contracts/${w.c.id}/work-orders`;
