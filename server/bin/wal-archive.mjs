@@ -7,15 +7,19 @@
 //   wal-archive.mjs archive <archive dir> <%p>   copy a finished segment into the archive
 //   wal-archive.mjs restore <archive dir> <%f> <%p>   copy a segment back for recovery
 //
-// archive: the copy is written to a temporary name, flushed to disk, then
+// archive: the segment is stored gzip-compressed as `<segment>.gz` (a segment
+// switched early, by the periodic switch, is mostly zeros: 16 MB become a few
+// KB). The copy is written to a temporary name, flushed to disk, then
 // linked to its final name, which fails if that name exists, so an archived
 // file is never overwritten. An existing file with the same content counts as
 // archived (PostgreSQL retries after a crash); different content is an error
 // and PostgreSQL keeps the segment and retries, which shows in its log.
-// restore: exit status 1 without a message when the archive has no such file,
-// which is how PostgreSQL learns it has reached the end of the archive.
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+// restore: the compressed or (from older archives) the plain segment; exit
+// status 1 without a message when the archive has neither, which is how
+// PostgreSQL learns it has reached the end of the archive.
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 /** fsync a file or a directory by path. */
 function syncPath(path) {
@@ -28,16 +32,17 @@ function syncPath(path) {
 }
 
 function archive(dir, source) {
-  const name = basename(source);
+  const name = `${basename(source)}.gz`;
   const target = join(dir, name);
+  const content = readFileSync(source);
   if (existsSync(target)) {
-    if (readFileSync(target).equals(readFileSync(source))) return 0;
+    if (gunzipSync(readFileSync(target)).equals(content)) return 0;
     process.stderr.write(`WAL 归档中已有同名但内容不同的文件，拒绝覆盖：${target}\n`);
     return 1;
   }
   const temporary = join(dir, `.${name}.tmp-${process.pid}`);
   try {
-    copyFileSync(source, temporary);
+    writeFileSync(temporary, gzipSync(content), { mode: 0o600 });
     syncPath(temporary);
     try {
       linkSync(temporary, target);
@@ -57,9 +62,11 @@ function archive(dir, source) {
 }
 
 function restore(dir, name, destination) {
-  const source = join(dir, name);
-  if (!existsSync(source)) return 1;
-  copyFileSync(source, destination);
+  const compressed = join(dir, `${name}.gz`);
+  const plain = join(dir, name);
+  if (existsSync(compressed)) writeFileSync(destination, gunzipSync(readFileSync(compressed)));
+  else if (existsSync(plain)) writeFileSync(destination, readFileSync(plain));
+  else return 1;
   return 0;
 }
 

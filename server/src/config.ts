@@ -106,13 +106,16 @@ const ZEnv = z.object({
    * <backup dir>/wal, which with a base backup (`yunwei backup`) allows point-in-time restore. Ignored with DATABASE_URL.
    */
   YUNWEI_WAL_ARCHIVE: z.enum(['on', 'off'], { message: '应为 on 或 off' }).default('on'),
-  /** Seconds after which a partly filled WAL segment is archived anyway (PostgreSQL archive_timeout): bounds the data-loss window. 0 = only full segments. */
+  /**
+   * Seconds after which a partly filled WAL segment is closed and archived anyway (the server's `backup.walSwitch` job, and
+   * PostgreSQL's archive_timeout): bounds the data-loss window. 0 = only full segments. Archived segments are gzip-compressed.
+   */
   YUNWEI_WAL_ARCHIVE_TIMEOUT_SECONDS: z.coerce
     .number()
     .int()
     .min(0)
     .max(3600, { message: '不得超过 3600 秒' })
-    .refine((n) => n === 0 || n >= 30, { message: '应为 0（关闭）或不少于 30 秒（每次切换都会归档一个完整的 16 MB 段文件）' })
+    .refine((n) => n === 0 || n >= 30, { message: '应为 0（关闭）或不少于 30 秒' })
     .default(60),
   /** Where base backups (base/) and the WAL archive (wal/) go; default <data dir>/backup. Put it on another disk and copy it off the host. */
   YUNWEI_BACKUP_DIR: z.string().min(1).optional(),

@@ -22,6 +22,7 @@ import { RETENTION_JOBS, retentionRecurring } from './privacy/retention.jobs.ts'
 import { registerDomains } from './domains.ts';
 import { auditAnchorRecurring, createAuditAnchorJob, openAnchorStore } from './audit/audit-anchor.ts';
 import { recordConfigAtStart } from './audit/config-audit.ts';
+import { walSwitchJob, walSwitchRecurring } from './backup/wal-switch.jobs.ts';
 
 /** Where the built web app lives. */
 export const WEB_DIST = join(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -53,10 +54,12 @@ export async function startServer(config: AppConfig, opts: { demo: boolean }): P
   const app = await buildApp({ db: database.db, config, webDist: WEB_DIST, logger: true, auditAnchors: anchors });
   await app.listen({ port: config.port, host: config.host });
   const anchorJob = createAuditAnchorJob(anchors);
+  // the embedded server's WAL archive is kept no further behind than the archive interval
+  const walSwitchSeconds = database.embedded && config.backup.walArchive ? config.backup.archiveTimeoutSeconds : 0;
   const worker = startWorker(
     database.db,
-    [...SLA_JOBS, ...WORK_ORDER_JOBS, ...STAFF_JOBS, ...LABEL_JOBS, ...VENDOR_ACCESS_JOBS, ...RETENTION_JOBS, createReportUpJob(app.services.reportUp), anchorJob],
-    [...SLA_RECURRING, ...WORK_ORDER_RECURRING, ...STAFF_RECURRING, ...LABEL_RECURRING, ...vendorAccessRecurring(config.auth.vendorAccessGraceDays), ...retentionRecurring(config.piiRetentionDays), auditAnchorRecurring(anchorJob, config.audit.anchorMinutes)],
+    [...SLA_JOBS, ...WORK_ORDER_JOBS, ...STAFF_JOBS, ...LABEL_JOBS, ...VENDOR_ACCESS_JOBS, ...RETENTION_JOBS, walSwitchJob, createReportUpJob(app.services.reportUp), anchorJob],
+    [...SLA_RECURRING, ...WORK_ORDER_RECURRING, ...STAFF_RECURRING, ...LABEL_RECURRING, ...vendorAccessRecurring(config.auth.vendorAccessGraceDays), ...retentionRecurring(config.piiRetentionDays), ...walSwitchRecurring(walSwitchSeconds), auditAnchorRecurring(anchorJob, config.audit.anchorMinutes)],
     {
       onError: (e) => app.log.error({ err: e }, 'worker pass failed'),
     },

@@ -8,9 +8,10 @@
  *
  * Keys are not part of the backup: see `separate` in the manifest.
  */
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { readKeyFile } from '../privacy/key-ring.ts';
 import { BackupError, copyFileWithDigest, copyTree, writeFileWithDigest, type CopiedFile, type CopyRule } from './backup-files.ts';
@@ -175,16 +176,25 @@ export async function takeBaseBackup(input: BaseBackupInput): Promise<BaseBackup
  * restores to a consistent state even without the archive.
  */
 async function copyBackupWal(archiveDir: string, workDir: string, startWal: string, stopWal: string): Promise<CopiedFile[]> {
-  const names = readdirSync(archiveDir)
-    .filter((n) => WAL_SEGMENT.test(n) && n >= startWal && n <= stopWal)
-    .sort();
+  // archived segments are gzip-compressed (bin/wal-archive.mjs); archives written before that hold plain ones
+  const archived = new Map<string, string>();
+  for (const file of readdirSync(archiveDir)) {
+    const n = file.endsWith('.gz') ? file.slice(0, -3) : file;
+    if (WAL_SEGMENT.test(n) && n >= startWal && n <= stopWal && !archived.has(n)) archived.set(n, file);
+  }
+  const names = [...archived.keys()].sort();
   if (!names.includes(startWal) || !names.includes(stopWal)) {
     throw new BackupError(`WAL 归档 ${archiveDir} 中缺少本次备份所需的段文件（${startWal} 至 ${stopWal}）：请检查归档是否正常（数据库日志中的 archive_command 报错）`);
   }
   const out: CopiedFile[] = [];
   for (const n of names) {
     const path = `${CLUSTER_DIR}/pg_wal/${n}`;
-    const copied = await copyFileWithDigest(join(archiveDir, n), join(workDir, path));
+    const file = archived.get(n) ?? n;
+    if (file.endsWith('.gz')) {
+      out.push(await writeFileWithDigest(workDir, path, gunzipSync(readFileSync(join(archiveDir, file)))));
+      continue;
+    }
+    const copied = await copyFileWithDigest(join(archiveDir, file), join(workDir, path));
     if (!copied) throw new BackupError(`WAL 段文件 ${n} 在复制时消失`);
     out.push({ path, ...copied });
   }

@@ -25,6 +25,8 @@ import { countTableRows, restoreBaseBackup } from '../../src/backup/restore.serv
 import { listBaseBackups } from '../../src/backup/backup.service.ts';
 import { readManifest } from '../../src/backup/backup-manifest.ts';
 import { WAL_ARCHIVE_SCRIPT } from '../../src/backup/wal-archive.ts';
+import { walSwitchJob } from '../../src/backup/wal-switch.jobs.ts';
+import { gunzipSync } from 'node:zlib';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { buildContract, buildTestApp, buildUser, signInAs } from '../helpers/factories.ts';
 
@@ -168,8 +170,11 @@ test('the archive command copies a WAL segment once and never overwrites a diffe
   const clash = archive();
   assert.equal(clash.status, 1);
   assert.match(clash.stderr, /拒绝覆盖/);
-  assert.equal(readFileSync(join(dir, 'archive', '000000010000000000000042'), 'utf8'), 'first', 'the archived copy is untouched');
-  assert.deepEqual(readdirSync(join(dir, 'archive')), ['000000010000000000000042'], 'no temporary file is left behind');
+  assert.equal(gunzipSync(readFileSync(join(dir, 'archive', '000000010000000000000042.gz'))).toString('utf8'), 'first', 'the archived copy is untouched (stored gzip-compressed)');
+  assert.deepEqual(readdirSync(join(dir, 'archive')), ['000000010000000000000042.gz'], 'no temporary file is left behind');
+  const back = spawnSync(process.execPath, [WAL_ARCHIVE_SCRIPT, 'restore', join(dir, 'archive'), '000000010000000000000042', join(dir, 'back')]);
+  assert.equal(back.status, 0);
+  assert.equal(readFileSync(join(dir, 'back'), 'utf8'), 'first', 'restore gives the segment back uncompressed');
   const restore = spawnSync(process.execPath, [WAL_ARCHIVE_SCRIPT, 'restore', join(dir, 'archive'), '000000010000000000000043', join(dir, 'out')]);
   assert.equal(restore.status, 1, 'a segment the archive does not have: exit 1 (end of archive)');
 });
@@ -226,8 +231,9 @@ test('backup of the live server, more changes, WAL switch; restore to the latest
   const sourceSealed = await d.selectFrom('incidents').select(['id', 'pii_sealed']).where('contract_id', '=', contract.id).orderBy('id').execute();
   assert.ok(sourceSealed.every((r) => r.pii_sealed), 'every incident has an SM4 envelope');
 
-  // make the last changes reach the archive (as archive_timeout would) and wait for it
-  const switched = (await sql<{ wal: string }>`SELECT pg_walfile_name(pg_switch_wal()) AS wal`.execute(d)).rows[0]?.wal ?? '';
+  // make the last changes reach the archive: the server's periodic WAL switch job, then wait for the archiver
+  const switched = (await sql<{ wal: string }>`SELECT pg_walfile_name(pg_current_wal_lsn()) AS wal`.execute(d)).rows[0]?.wal ?? '';
+  await walSwitchJob.handler({ db: d, payload: {}, now: new Date(), attempt: 1 });
   for (let i = 0; ; i++) {
     const archived = (await sql<{ wal: string | null }>`SELECT last_archived_wal AS wal FROM pg_stat_archiver`.execute(d)).rows[0]?.wal ?? '';
     if (archived >= switched) break;
