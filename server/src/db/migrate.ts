@@ -22,6 +22,7 @@ import * as m0016 from './migrations/2026-11-24T0016-security-labels.ts';
 import * as m0017 from './migrations/2026-11-24T0017-vendor-access-password-profile.ts';
 import * as m0018 from './migrations/2026-11-24T0018-export-limit-index.ts';
 import * as m0019 from './migrations/2026-11-24T0019-platform-auditor-retention.ts';
+import * as m0020 from './migrations/2026-11-24T0020-work-order-details-sealing.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0017-vendor-access-password-profile': m0017,
   '2026-11-24T0018-export-limit-index': m0018,
   '2026-11-24T0019-platform-auditor-retention': m0019,
+  '2026-11-24T0020-work-order-details-sealing': m0020,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -9,7 +9,7 @@ import type { Db } from '../db/database.ts';
 import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
 import { envelopeKeyId, type KeyRing } from './field-crypto.ts';
 import { addActiveKey } from './key-ring.ts';
-import { installKeyRing, openRecord, sealRecord, type PiiSpec } from './pii-vault.ts';
+import { installKeyRing, maskField, openRecord, sealRecord, type PiiSpec } from './pii-vault.ts';
 import { resealTotpSecret } from '../auth/totp.ts';
 import { remacLabels } from '../labels/label-integrity.ts';
 
@@ -106,8 +106,12 @@ export async function resealTotpSecrets(db: Db, ring: KeyRing, batchSize = 500):
 }
 
 /**
- * Seal rows written before sealing existed (`pii_sealed_at` null): their
- * readable columns still hold the originals. Run at start; idempotent.
+ * Seal rows written before sealing existed, or before some of their fields
+ * were declared personal (`pii_sealed_at` null; a migration clears it when a
+ * table gains sealed fields): a readable column that still holds an original
+ * (its masked form differs) is masked and the original sealed; fields already
+ * masked keep the originals in the row's envelope. JSON columns are read as
+ * their JSON text. Run at start; idempotent.
  */
 export async function sealLegacyRows(db: Db, ring: KeyRing, now: Date, batchSize = 500): Promise<ResealResult[]> {
   const out: ResealResult[] = [];
@@ -116,15 +120,22 @@ export async function sealLegacyRows(db: Db, ring: KeyRing, now: Date, batchSize
     let sealed = 0;
     for (;;) {
       const n = await db.transaction().execute(async (trx) => {
-        const rows = await sql<Record<string, string | null> & { id: string }>`
-          SELECT id::text AS id, ${sql.join(fields.map((f) => sql`${sql.ref(t.columns[f] ?? f)} AS ${sql.id(f)}`))}
+        const rows = await sql<Record<string, unknown> & { id: string; pii_sealed: string | null }>`
+          SELECT id::text AS id, pii_sealed, ${sql.join(fields.map((f) => sql`${sql.ref(t.columns[f] ?? f)} AS ${sql.id(f)}`))}
           FROM ${sql.table(t.table)} WHERE pii_sealed_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`.execute(trx);
         for (const row of rows.rows) {
-          const values = Object.fromEntries(fields.map((f) => [f, row[f] ?? null]));
-          const s = sealRecord(t.spec, `${t.table}:${row.id}`, values, null, ring);
-          const sets = fields.map((f) => sql`${sql.ref(t.columns[f] ?? f)} = ${s.masked[f] ?? null}`);
-          await sql`UPDATE ${sql.table(t.table)} SET ${sql.join(sets)}, pii_sealed = ${s.sealed}, pii_index = ${s.indexes}, pii_sealed_at = ${now} WHERE id = ${row.id}::uuid`.execute(trx);
-          sealed++;
+          const values: Record<string, string> = {};
+          for (const f of fields) {
+            const stored = row[f];
+            const text = stored === null || stored === undefined ? null : typeof stored === 'string' ? stored : JSON.stringify(stored);
+            const type = t.spec[f];
+            if (text !== null && type && maskField(type, text) !== text) values[f] = text;
+          }
+          const s = sealRecord(t.spec, `${t.table}:${row.id}`, values, row.pii_sealed, ring);
+          const sets = Object.keys(values).map((f) => sql`${sql.ref(t.columns[f] ?? f)} = ${s.masked[f] ?? null}`);
+          sets.push(sql`pii_sealed = ${s.sealed}`, sql`pii_index = ${s.indexes}`, sql`pii_sealed_at = ${now}`);
+          await sql`UPDATE ${sql.table(t.table)} SET ${sql.join(sets)} WHERE id = ${row.id}::uuid`.execute(trx);
+          if (Object.keys(values).length > 0) sealed++;
         }
         return rows.rows.length;
       });

@@ -8,10 +8,14 @@
  * tests) from the key file outside the database.
  */
 import { blindIndex, decryptField, encryptField, type KeyRing } from './field-crypto.ts';
-import { detectPii, maskAddress, maskContact, maskName, maskText } from './pii.ts';
+import { detectPii, maskAddress, maskContact, maskDeep, maskName, maskText } from './pii.ts';
 
-/** How a field is masked: free text (detector), a person's name, an address, a contact (phone/e-mail). */
-export type PiiFieldType = 'text' | 'name' | 'address' | 'contact';
+/**
+ * How a field is masked: free text (detector), a person's name, an address, a
+ * contact (phone/e-mail), or a JSON document (its text form; every string in
+ * it through the detector, so keys, numbers, dates and codes stay usable).
+ */
+export type PiiFieldType = 'text' | 'name' | 'address' | 'contact' | 'json';
 
 /** Field name → type, for one kind of record. */
 export type PiiSpec<F extends string> = Readonly<Record<F, PiiFieldType>>;
@@ -40,6 +44,8 @@ export function maskField(type: PiiFieldType, value: string): string {
       return maskAddress(value);
     case 'contact':
       return maskContact(value);
+    case 'json':
+      return JSON.stringify(maskDeep(JSON.parse(value)));
     default: {
       const never: never = type;
       return never;
@@ -83,9 +89,11 @@ export function sealRecord<F extends string>(
       delete originals[field];
       continue;
     }
-    const m = maskField(spec[field], value);
+    // a JSON document is compared in one canonical text form, so formatting alone never seals it
+    const text = spec[field] === 'json' ? JSON.stringify(JSON.parse(value)) : value;
+    const m = maskField(spec[field], text);
     masked[field] = m;
-    if (m !== value) originals[field] = value;
+    if (m !== text) originals[field] = text;
     else delete originals[field];
   }
   const indexes = new Set<string>();
@@ -109,4 +117,25 @@ export function openRecord<F extends string>(context: string, sealed: string, ri
 export function revealField<F extends string>(context: string, sealed: string | null, field: F, stored: string | null, ring: KeyRing = keyRing()): string | null {
   if (!sealed) return stored;
   return openRecord<F>(context, sealed, ring)[field] ?? stored;
+}
+
+/**
+ * An edit of a JSON field sent back with masked values: every string equal to
+ * the masked form at the same place keeps the original there (the editor did
+ * not change it); everything else is the editor's new value.
+ */
+export function keepSealedLeaves(next: unknown, masked: unknown, original: unknown): unknown {
+  if (typeof next === 'string') return next === masked && typeof original === 'string' ? original : next;
+  if (Array.isArray(next)) {
+    return next.map((v, i) => keepSealedLeaves(v, Array.isArray(masked) ? masked[i] : undefined, Array.isArray(original) ? original[i] : undefined));
+  }
+  if (next !== null && typeof next === 'object') {
+    const at = (o: unknown, k: string): unknown => (isPlainObject(o) && Object.hasOwn(o, k) ? o[k] : undefined);
+    return Object.fromEntries(Object.entries(next).map(([k, v]) => [k, keepSealedLeaves(v, at(masked, k), at(original, k))]));
+  }
+  return next;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

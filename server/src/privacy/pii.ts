@@ -150,3 +150,11 @@ export function maskText(text: string): string {
   }
   return out + text.slice(pos);
 }
+
+/** Mask personal data in every string of a JSON-like value (keys, numbers and booleans are kept). */
+export function maskDeep(value: unknown): unknown {
+  if (typeof value === 'string') return maskText(value);
+  if (Array.isArray(value)) return value.map(maskDeep);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v)]));
+  return value;
+}

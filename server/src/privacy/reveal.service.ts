@@ -76,8 +76,9 @@ export async function revealPii(db: Db, ctx: Ctx, req: RevealRequest): Promise<{
     if (Number(used.n) >= REVEALS_PER_HOUR) {
       throw new AppError('PII_REVEAL_RATE_LIMITED', `一小时内查看个人信息明文已达 ${REVEALS_PER_HOUR} 次上限，请稍后再试`);
     }
+    // ::text: a JSON column (a work order's details) is revealed as its JSON text
     const row = await sql<{ stored: string | null; pii_sealed: string | null }>`
-      SELECT ${sql.ref(column)} AS stored, pii_sealed FROM ${sql.table(kind.table)} WHERE id = ${req.entityId}::uuid`.execute(trx);
+      SELECT ${sql.ref(column)}::text AS stored, pii_sealed FROM ${sql.table(kind.table)} WHERE id = ${req.entityId}::uuid`.execute(trx);
     const rec = row.rows[0];
     if (!rec) throw new AppError('NOT_FOUND', '记录不存在');
     const value = revealField(sealContext(kind.table, req.entityId), rec.pii_sealed, req.field, rec.stored);

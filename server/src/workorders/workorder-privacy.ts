@@ -1,12 +1,12 @@
 /**
  * Work orders declared to the privacy services: sealed table (key rotation,
  * legacy sealing), reveal, and the contract close-out holder. The details
- * and outcome of an order (purpose, statements, notes) are free text: they
- * are returned in full in the package and masked in place at destruction.
+ * and outcome of an order (contacts, purpose, statements, notes) are sealed
+ * like the title: masked JSON in the columns, originals in the envelope,
+ * returned in full in the package and destroyed with the envelope.
  */
 import { sql } from 'kysely';
-import { openRecord, sealContext } from '../privacy/pii-vault.ts';
-import { detectPii } from '../privacy/pii.ts';
+import { detectPii, maskDeep } from '../privacy/pii.ts';
 import { registerSealedTable } from '../privacy/key-rotation.ts';
 import { registerRevealable } from '../privacy/reveal.service.ts';
 import { registerPersonalDataHolder } from '../privacy/closeout.service.ts';
@@ -14,8 +14,7 @@ import { registerRetentionHolder } from '../privacy/retention.service.ts';
 import { FINAL_STATES } from './workorder-state.ts';
 import { formatLocalDateTime } from '../shared/local-time.ts';
 import { requireWorkOrderAccess } from './workorder.service.ts';
-import { maskDeep } from './workorder.query.ts';
-import { WORK_ORDER_PII, WORK_ORDER_PII_COLUMNS, WORK_ORDER_PII_LABELS, type WorkOrderPiiField } from './workorder-pii.ts';
+import { WORK_ORDER_PII, WORK_ORDER_PII_COLUMNS, WORK_ORDER_PII_LABELS, originalWorkOrderText } from './workorder-pii.ts';
 
 function hasPii(value: unknown): boolean {
   if (typeof value === 'string') return detectPii(value).length > 0;
@@ -43,7 +42,7 @@ export function registerWorkOrderPrivacy(): void {
   });
   registerRetentionHolder({
     table: 'work_orders',
-    // finished (a final state) before the cutoff; details and outcome are free text, masked in place as at close-out
+    // finished (a final state) before the cutoff; details and outcome are masked again in place (rows sealed before they were)
     anonymise: async (trx, cutoff, now, limit) => {
       const rows = await trx
         .selectFrom('work_orders')
@@ -97,7 +96,7 @@ export function registerWorkOrderPrivacy(): void {
               { key: 'outcome', header: '执行与结果（JSON）', width: 80 },
             ],
             rows: rows.map((r) => {
-              const o = r.pii_sealed ? openRecord<WorkOrderPiiField>(sealContext('work_orders', r.id), r.pii_sealed) : {};
+              const o = originalWorkOrderText(r);
               return {
                 number: r.number,
                 kind: r.kind,
@@ -105,11 +104,11 @@ export function registerWorkOrderPrivacy(): void {
                 state: r.state,
                 system: r.system_key,
                 requestedAt: formatLocalDateTime(new Date(r.requested_at)),
-                title: o.title ?? r.title,
-                description: o.description ?? r.description,
-                requesterName: o.requesterName ?? r.requester_name,
-                details: JSON.stringify(r.details),
-                outcome: JSON.stringify(r.outcome),
+                title: o.title,
+                description: o.description,
+                requesterName: o.requesterName,
+                details: o.details,
+                outcome: o.outcome,
               };
             }),
           },

@@ -10,7 +10,7 @@ import { requireContractAccess, requireContractRoles } from '../contracts/contra
 import { ROLES, type Role } from '../auth/roles.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
 import { findClock } from '../sla/sla-clock.service.ts';
-import { maskText } from '../privacy/pii.ts';
+import { maskDeep, maskText } from '../privacy/pii.ts';
 import { doubleForSearch } from '../incidents/incident.service.ts';
 import { authorizeDecision, describeRound, evaluateFlow, type ApprovalDecision, type ApprovalFlow } from '../approvals/approval-flow.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
@@ -24,14 +24,6 @@ import { LABEL_SETTERS } from '../auth/roles.ts';
 import { asClearance, labelName, labelsWithin, mayRead } from '../labels/security-label.ts';
 import { effectiveLabel, readLabel, type ReadLabel } from '../labels/label-mac.ts';
 import { LABEL_EVENT_NAME } from '../labels/label-rules.ts';
-
-/** Mask personal data in every string of a JSON-like value. */
-export function maskDeep(value: unknown): unknown {
-  if (typeof value === 'string') return maskText(value);
-  if (Array.isArray(value)) return value.map(maskDeep);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v)]));
-  return value;
-}
 
 function maskRecord(value: unknown): Record<string, unknown> {
   const m = maskDeep(value ?? {});

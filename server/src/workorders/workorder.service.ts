@@ -16,7 +16,9 @@
  *   final state (or is published), which freezes whatever still runs.
  */
 import { randomUUID } from 'node:crypto';
-import { sealWorkOrder, type WorkOrderPiiField } from './workorder-pii.ts';
+import { originalJson, sealWorkOrder, type WorkOrderPiiField } from './workorder-pii.ts';
+import { keepSealedLeaves } from '../privacy/pii-vault.ts';
+import { maskDeep, maskText } from '../privacy/pii.ts';
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
@@ -151,9 +153,14 @@ export function flowOf(wo: WorkOrderRow): ApprovalFlow {
   return ZStoredFlow.parse(wo.approval_flow ?? { steps: [] });
 }
 
-/** The stored outcome, typed. */
+/** The stored outcome, typed (its masked form: for reading and presenting). */
 export function outcomeOf(wo: WorkOrderRow): TOutcome {
   return ZOutcome.parse(wo.outcome ?? {});
+}
+
+/** The original outcome, typed (from the envelope): what a command extends and writes back. */
+function originalOutcomeOf(wo: WorkOrderRow): TOutcome {
+  return ZOutcome.parse(originalJson(wo, 'outcome') ?? {});
 }
 
 function toDate(iso: string | undefined | null): Date | null {
@@ -216,7 +223,7 @@ export async function createWorkOrder(db: Db, ctx: Ctx, contractId: string, inpu
     const year = localParts(requestedAt, def.contract.timezone ?? 'Asia/Shanghai').year;
     const number = `${KIND_NUMBER_PREFIX[input.kind]}${year}-${String(seq.rows[0]?.n ?? '0').padStart(6, '0')}`;
     const id = randomUUID();
-    const pii = sealWorkOrder(id, { title: input.title, description: input.description, requesterName: input.requesterName ?? null });
+    const pii = sealWorkOrder(id, { title: input.title, description: input.description, requesterName: input.requesterName ?? null, details: JSON.stringify(details), outcome: JSON.stringify({}) });
     const row = await trx
       .insertInto('work_orders')
       .values({
@@ -243,8 +250,8 @@ export async function createWorkOrder(db: Db, ctx: Ctx, contractId: string, inpu
         assignee_user_id: input.assigneeUserId ?? null,
         window_start: windowStart,
         window_end: windowEnd,
-        details: JSON.stringify(details),
-        outcome: JSON.stringify({}),
+        details: pii.masked.details ?? '{}',
+        outcome: pii.masked.outcome ?? '{}',
         level_key: rules.levelKey,
         created_at: ctx.now,
         updated_at: ctx.now,
@@ -290,11 +297,19 @@ export async function updateWorkOrder(db: Db, ctx: Ctx, id: string, edit: TWorkO
   if (edit.title !== undefined && edit.title !== wo.title) piiEdit.title = edit.title;
   if (edit.description !== undefined && edit.description !== wo.description) piiEdit.description = edit.description;
   if (edit.requesterName !== undefined && edit.requesterName !== wo.requester_name) piiEdit.requesterName = edit.requesterName;
+  if (edit.details !== undefined) {
+    const details = parseDetails(kind, edit.details);
+    const affected = details['affectedSystems'];
+    if (Array.isArray(affected)) checkSystems(affected.map(String), systems);
+    // the details are replaced as a whole; strings sent back in their masked form keep their originals
+    piiEdit.details = JSON.stringify(keepSealedLeaves(details, wo.details, originalJson(wo, 'details')));
+  }
   if (Object.keys(piiEdit).length > 0) {
     const sealed = sealWorkOrder(id, piiEdit, wo.pii_sealed);
     if (piiEdit.title !== undefined) set('title', 'title', sealed.masked.title);
     if (piiEdit.description !== undefined) set('description', 'description', sealed.masked.description);
     if (piiEdit.requesterName !== undefined) set('requester_name', 'requesterName', sealed.masked.requesterName);
+    if (piiEdit.details !== undefined) set('details', 'details', sealed.masked.details);
     patch['pii_sealed'] = sealed.sealed;
     patch['pii_index'] = sealed.indexes;
   }
@@ -315,12 +330,6 @@ export async function updateWorkOrder(db: Db, ctx: Ctx, id: string, edit: TWorkO
   checkWindow(windowStart, windowEnd);
   if (edit.windowStart !== undefined) set('window_start', 'windowStart', windowStart);
   if (edit.windowEnd !== undefined) set('window_end', 'windowEnd', windowEnd);
-  if (edit.details !== undefined) {
-    const details = parseDetails(kind, edit.details);
-    const affected = details['affectedSystems'];
-    if (Array.isArray(affected)) checkSystems(affected.map(String), systems);
-    set('details', 'details', JSON.stringify(details));
-  }
   if (changed.length === 0) throw new AppError('VALIDATION_FAILED', '没有需要修改的内容');
   const actingRole = roles.find((r) => PARTICIPANTS.includes(r)) ?? null;
   return db.transaction().execute(async (trx) => {
@@ -471,7 +480,7 @@ export async function applyWorkOrderCommand(db: Db, ctx: Ctx, id: string, expect
   let actingRole: Role | null = allowed === 'flow' ? null : needRoles(roles, allowed, name);
   const flow = flowOf(wo);
   const decisions = await findDecisions(db, id);
-  const outcome = outcomeOf(wo);
+  const outcome = originalOutcomeOf(wo);
   const patch: Record<string, unknown> = {};
   let nextOutcome: TOutcome | null = null;
   let eventData: Record<string, unknown> = {};
@@ -802,7 +811,11 @@ async function commit(db: Db, w: Writer, wo: WorkOrderRow, expectedVersion: numb
   const { ctx, now } = w;
   return db.transaction().execute(async (trx) => {
     const set: Record<string, unknown> = { ...plan.patch, version: sql`version + 1`, updated_at: now };
-    if (plan.outcome) set['outcome'] = JSON.stringify(plan.outcome);
+    if (plan.outcome) {
+      // the outcome is sealed like the other personal-data fields (the row's version check keeps the envelope current)
+      const sealed = sealWorkOrder(wo.id, { outcome: JSON.stringify(plan.outcome) }, wo.pii_sealed);
+      Object.assign(set, { outcome: sealed.masked.outcome, pii_sealed: sealed.sealed, pii_index: sealed.indexes });
+    }
     if (plan.slaEvents.some((e) => e.type === 'responded')) set['responded_at'] = now;
     const updated = await trx
       .updateTable('work_orders')
@@ -817,10 +830,13 @@ async function commit(db: Db, w: Writer, wo: WorkOrderRow, expectedVersion: numb
       const d = plan.decision;
       await trx
         .insertInto('work_order_approvals')
-        .values({ work_order_id: wo.id, round: d.round, step_key: d.stepKey, user_id: d.userId, user_name: ctx.user.displayName, role: d.role, decision: d.decision, comment: d.comment, at: d.at })
+        // an approval comment is kept masked only (like command notes): it is an opinion, not a record of personal data
+        .values({ work_order_id: wo.id, round: d.round, step_key: d.stepKey, user_id: d.userId, user_name: ctx.user.displayName, role: d.role, decision: d.decision, comment: maskText(d.comment), at: d.at })
         .execute();
     }
-    await insertEvent(trx, wo.id, type, now, ctx, plan.actingRole, plan.eventData);
+    // the event and audit rows repeat what the command recorded: masked there, the original is sealed in the outcome
+    const eventData = Object.fromEntries(Object.entries(plan.eventData).map(([k, v]) => [k, maskDeep(v)]));
+    await insertEvent(trx, wo.id, type, now, ctx, plan.actingRole, eventData);
     if (plan.slaEvents.length > 0) {
       const clock = await trx.selectFrom('sla_clocks').select('id').where('subject_type', '=', 'workOrder').where('subject_id', '=', wo.id).executeTakeFirst();
       if (clock) await recordClockEvents(trx, clock.id, plan.slaEvents, now);
@@ -829,7 +845,7 @@ async function commit(db: Db, w: Writer, wo: WorkOrderRow, expectedVersion: numb
     await recordAudit(
       trx,
       w.actor,
-      { action: `workOrder.${type}`, entityType: 'workOrder', entityId: wo.id, contractId: wo.contract_id, before: { state: wo.state, version: wo.version }, after: { state: next.state, version: next.version, ...plan.eventData } },
+      { action: `workOrder.${type}`, entityType: 'workOrder', entityId: wo.id, contractId: wo.contract_id, before: { state: wo.state, version: wo.version }, after: { state: next.state, version: next.version, ...eventData } },
       now,
     );
     return { id: wo.id, ...next };
@@ -920,7 +936,7 @@ export async function publishScheduledContent(db: Db, workOrderId: string, publi
   const wo = await findWorkOrder(db, workOrderId);
   if (!wo || wo.state !== 'scheduled' || !wo.scheduled_publish_at || new Date(wo.scheduled_publish_at).toISOString() !== publishAt) return false;
   if (new Date(publishAt).getTime() > now.getTime()) return false;
-  const outcome = outcomeOf(wo);
+  const outcome = originalOutcomeOf(wo);
   const slaEvents: SlaEvent[] = [];
   if (wo.level_key) {
     if (!wo.responded_at) slaEvents.push({ type: 'responded', at: now });

@@ -59,7 +59,10 @@ test('data access ends when the window closes: execution outside it is refused, 
   const lead = (now: Date) => ctxAt(people.lead, now, '甲方负责人');
   const wo = await createWorkOrder(db, eng(at('10:00')), contractId, { ...dataExtraction(people.engineer.id, at('10:30'), at('11:30')), requestedAt: at('10:00').toISOString() });
   let v = (await applyWorkOrderCommand(db, eng(at('10:05')), wo.id, 1, { type: 'submit' }, { stepUp: 'inProcess' })).version;
-  v = (await applyWorkOrderCommand(db, lead(at('10:10')), wo.id, v, { type: 'approve', comment: '同意' }, { stepUp: 'inProcess' })).version;
+  v = (await applyWorkOrderCommand(db, lead(at('10:10')), wo.id, v, { type: 'approve', comment: '同意，执行前电话 13812345678 通知经办人' }, { stepUp: 'inProcess' })).version;
+  // an approval comment is stored masked (check 27: no personal data in plaintext at rest)
+  const approval = await db.selectFrom('work_order_approvals').select('comment').where('work_order_id', '=', wo.id).executeTakeFirstOrThrow();
+  assert.equal(approval.comment, '同意，执行前电话 138****5678 通知经办人');
   const execute = { type: 'execute' as const, statement: 'SELECT count(*) FROM subsidy_payment', beforeCount: 5, afterCount: 5, output: { fileName: 'count.txt', sm3: 'c'.repeat(64) } };
 
   // before the window opens

@@ -84,7 +84,7 @@ export function RevealButton({ entityType, entityId, field, label }: RevealButto
         ) : (
           <>
             <Typography.Paragraph copyable className="cell-text" data-testid="revealed-value">
-              {value || t('common.dash')}
+              {value ? readable(value) : t('common.dash')}
             </Typography.Paragraph>
             <Typography.Text type="secondary">{t('pii.revealedNote')}</Typography.Text>
           </>
@@ -92,4 +92,14 @@ export function RevealButton({ entityType, entityId, field, label }: RevealButto
       </Modal>
     </>
   );
+}
+
+/** A revealed value as shown: a JSON document (a work order's details or outcome) indented, other text as is. */
+function readable(value: string): string {
+  if (!value.startsWith('{') && !value.startsWith('[')) return value;
+  try {
+    return JSON.stringify(JSON.parse(value), null, 2);
+  } catch {
+    return value;
+  }
 }

@@ -182,7 +182,12 @@ export function KindDetailsCard({ order, systems, mayReveal }: { order: WorkOrde
       break;
   }
   return (
-    <Card className="section-card wo-details-card" size="small" title={t('wo.detailsTitle', { kind: t(`wo.kind.${order.kind}`) })}>
+    <Card
+      className="section-card wo-details-card"
+      size="small"
+      title={t('wo.detailsTitle', { kind: t(`wo.kind.${order.kind}`) })}
+      extra={mayReveal && JSON.stringify(order.details).includes('*') && <RevealButton entityType="workOrder" entityId={order.id} field="details" label={t('wo.detailsTitle', { kind: t(`wo.kind.${order.kind}`) })} />}
+    >
       {order.description && (
         <div className="cell-text incident-description wo-description">
           {order.description}
@@ -204,7 +209,7 @@ function Line({ label: l, children }: { label: string; children: ReactNode }) {
 }
 
 /** What was recorded while doing the work; null when nothing was recorded yet. */
-export function OutcomeCard({ order }: { order: WorkOrder }) {
+export function OutcomeCard({ order, mayReveal }: { order: WorkOrder; mayReveal: boolean }) {
   const t = useT();
   const o = order.outcome;
   const blocks: ReactNode[] = [];
@@ -314,7 +319,12 @@ export function OutcomeCard({ order }: { order: WorkOrder }) {
   if (o.cancelReason) blocks.push(<Line key="cancel" label={t('wo.out.cancelReason')}>{o.cancelReason}</Line>);
   if (blocks.length === 0) return null;
   return (
-    <Card className="section-card wo-outcome-card" size="small" title={t('wo.out.title')}>
+    <Card
+      className="section-card wo-outcome-card"
+      size="small"
+      title={t('wo.out.title')}
+      extra={mayReveal && JSON.stringify(o).includes('*') && <RevealButton entityType="workOrder" entityId={order.id} field="outcome" label={t('wo.out.title')} />}
+    >
       {blocks}
     </Card>
   );

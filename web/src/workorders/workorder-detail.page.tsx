@@ -259,7 +259,7 @@ function Detail({ data, reload, refreshing }: { data: Loaded; reload: () => void
       <div className="incident-body">
         <div className="incident-main">
           <KindDetailsCard order={wo} systems={systems} mayReveal={mayReveal} />
-          <OutcomeCard order={wo} />
+          <OutcomeCard order={wo} mayReveal={mayReveal} />
           <ApprovalPanel
             approval={approval}
             mayApprove={detail.availableCommands.includes('approve')}
