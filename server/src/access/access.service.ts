@@ -7,7 +7,7 @@
  */
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { isRole, ROLES, type Role, MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
+import { ACCESS_REVIEWERS, isRole, ROLES, type Role, MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
@@ -18,9 +18,6 @@ import { clearanceProblems } from '../staff/staff-clearance.ts';
 import { asClearance } from '../labels/security-label.ts';
 import { localDateOf } from '../staff/staff-rules.ts';
 import { DEFAULT_REVIEW_FREQUENCY, grantSnapshot, nextAccessReviewDue, REVIEW_FREQUENCY_NAMES, type ReviewFrequency } from './access-review.ts';
-
-/** Who may see the permission list and record a review: the agency administrator and the auditor. */
-export const ACCESS_REVIEWERS: readonly Role[] = ['agencyAdmin', 'auditor'];
 
 async function contractFacts(db: Db, contractId: string) {
   const row = await db

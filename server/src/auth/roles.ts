@@ -38,6 +38,9 @@ export function isRole(value: string): value is Role {
  */
 export const AUDIT_READERS: readonly Role[] = ['auditor'];
 
+/** Who may see the permission list and record a review: the agency administrator and the auditor. */
+export const ACCESS_REVIEWERS: readonly Role[] = ['agencyAdmin', 'auditor'];
+
 /** Roles that may manage memberships of a contract. */
 export const MEMBERSHIP_MANAGERS: readonly Role[] = ['agencyAdmin'];
 

@@ -121,6 +121,6 @@ export const ZMember = z.object({
   username: z.string(),
   displayName: z.string(),
   organisationName: z.string().nullable(),
-  scope: z.object({ district: z.string(), street: z.string().nullable() }).nullable().describe('授权范围（区、街道）；null 为整个合同'),
-  clearance: z.enum(SECURITY_LABEL_KEYS).describe('可阅最高安全标记'),
+  scope: z.object({ district: z.string(), street: z.string().nullable() }).nullable().optional().describe('授权范围（区、街道）；null 为整个合同；仅授权管理员与全合同权限复核人可见'),
+  clearance: z.enum(SECURITY_LABEL_KEYS).optional().describe('可阅最高安全标记；仅授权管理员与全合同权限复核人可见'),
 });

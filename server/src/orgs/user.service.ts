@@ -10,7 +10,7 @@ import { isRole, ROLES, type Role } from '../auth/roles.ts';
 import { requireContractAccess, requireContractRoles } from '../contracts/contract-access.ts';
 import { DEFAULT_CLEARANCE, isSecurityLabel, labelName, type SecurityLabel } from '../labels/security-label.ts';
 import { assertLabelWithinClearance } from '../labels/label-rules.ts';
-import { MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
+import { ACCESS_REVIEWERS, MEMBERSHIP_MANAGERS } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
 import { describeScope, effectiveScope, isInScope, validateGrantScope, type ScopeArea } from '../contracts/scope.ts';
 import { assertGrantCleared } from '../staff/staff-clearance.ts';
@@ -279,9 +279,20 @@ export async function listMyMemberships(db: Db, userId: string, now: Date): Prom
   );
 }
 
-/** Members of a contract with their roles. */
+/**
+ * Whether the caller sees the scope and clearance of every grant: those who
+ * manage grants, and the permission reviewers of the whole contract (the
+ * same facts as the permission review). Other members see who holds which
+ * role (for the assignee pickers), not where or how far each grant reaches.
+ */
+function seesGrantDetails(ctx: Ctx, access: { roles: Role[]; scope: unknown }): boolean {
+  if (ctx.user.isPlatformAdmin) return true;
+  return access.roles.some((r) => MEMBERSHIP_MANAGERS.includes(r)) || (access.scope === null && access.roles.some((r) => ACCESS_REVIEWERS.includes(r)));
+}
+
+/** Members of a contract with their roles (and, for managers and reviewers, each grant's scope and clearance). */
 export async function listContractMembers(db: Db, ctx: Ctx, contractId: string) {
-  await requireContractRoles(db, ctx, contractId);
+  const details = seesGrantDetails(ctx, await requireContractAccess(db, ctx, contractId));
   const rows = await db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -302,8 +313,12 @@ export async function listContractMembers(db: Db, ctx: Ctx, contractId: string) 
             username: r.username,
             displayName: r.display_name,
             organisationName: r.organisation_name,
-            scope: r.scope_district === null ? null : { district: r.scope_district, street: r.scope_street },
-            clearance: isSecurityLabel(r.clearance) ? r.clearance : DEFAULT_CLEARANCE,
+            ...(details
+              ? {
+                  scope: r.scope_district === null ? null : { district: r.scope_district, street: r.scope_street },
+                  clearance: isSecurityLabel(r.clearance) ? r.clearance : DEFAULT_CLEARANCE,
+                }
+              : {}),
           },
         ]
       : [],

@@ -33,7 +33,7 @@ import { buildContract, buildUser, enrolTestStaff, signInAs, type Plain } from '
 import { multipart, PNG } from '../helpers/upload.ts';
 import { withWorkOrders } from '../workorders/workorder-fixtures.ts';
 import { grantRole } from '../../src/orgs/user.service.ts';
-import { ROLE_KEYS, ROLES, type Role } from '../../src/auth/roles.ts';
+import { ACCESS_REVIEWERS, MEMBERSHIP_MANAGERS, ROLE_KEYS, ROLES, type Role } from '../../src/auth/roles.ts';
 import { roleAcceptsScope } from '../../src/contracts/scope.ts';
 import { addContact } from '../../src/contacts/contact.service.ts';
 import { DEFAULT_CLEARANCE, highestOf, mayRead, type SecurityLabel } from '../../src/labels/security-label.ts';
@@ -59,7 +59,7 @@ interface RoleRule {
   readsAudit: boolean;
   /** Reads the roster (STAFF_READERS in staff/staff.service.ts). */
   readsRoster: boolean;
-  /** Reads the permission list (ACCESS_REVIEWERS in access/access.service.ts). */
+  /** Reads the permission list (ACCESS_REVIEWERS in auth/roles.ts). */
   reviewsAccess: boolean;
   /**
    * Flows whose current step waits on the role: account changes on the
@@ -626,18 +626,27 @@ function memberKey(userId: string, role: Role, area: Area | null, clearance: Sec
   return `${grantKey(userId, role, area)} / ${clearance}`;
 }
 
-test('GET /api/contracts/{A}/members: every member of A sees every grant of A, whatever the scope or clearance of their own; strangers 404', async () => {
-  // listContractMembers: requireContractRoles with no role named and no scope check
-  const allGrants = [
-    ...extraGrantsOfA.map((g) => memberKey(g.userId, g.role, null, g.clearance)),
-    ...subjects.flatMap((x) => grantsIn(x, 'A').map((g) => memberKey(x.id, g.role, g.area, clearanceOf(g)))),
+test('GET /api/contracts/{A}/members: every member of A sees who holds which role; only grant managers and whole-contract reviewers see each grant\'s scope and clearance; strangers 404', async () => {
+  // listContractMembers: any member; scope and clearance for MEMBERSHIP_MANAGERS (any scope) and ACCESS_REVIEWERS of the whole contract
+  const grantsOfA = [
+    ...extraGrantsOfA.map((g) => ({ userId: g.userId, role: g.role, area: null as Area | null, clearance: g.clearance })),
+    ...subjects.flatMap((x) => grantsIn(x, 'A').map((g) => ({ userId: x.id, role: g.role, area: g.area, clearance: clearanceOf(g) }))),
   ];
+  const withDetails = grantsOfA.map((g) => memberKey(g.userId, g.role, g.area, g.clearance));
+  const namesOnly = grantsOfA.map((g) => `${names.get(g.userId) ?? g.userId} / ${g.role}`);
   await checkEach(
     `/api/contracts/${contracts.A}/members`,
-    (body) => (body as { userId: string; role: Role; scope: Area | null; clearance: SecurityLabel }[]).map((m) => memberKey(m.userId, m.role, m.scope, m.clearance)),
+    (body) =>
+      (body as { userId: string; role: Role; scope?: Area | null; clearance?: SecurityLabel }[]).map((m) =>
+        m.clearance === undefined && m.scope === undefined ? `${names.get(m.userId) ?? m.userId} / ${m.role}` : memberKey(m.userId, m.role, m.scope ?? null, m.clearance ?? DEFAULT_CLEARANCE),
+      ),
     (s) => {
-      if (s.platform) return s.platform === 'admin' ? ok(allGrants) : NOT_FOUND;
-      return grantsIn(s, 'A').length > 0 ? ok(allGrants) : NOT_FOUND;
+      if (s.platform) return s.platform === 'admin' ? ok(withDetails) : NOT_FOUND;
+      const grants = grantsIn(s, 'A');
+      if (grants.length === 0) return NOT_FOUND;
+      const manages = grants.some((g) => MEMBERSHIP_MANAGERS.includes(g.role));
+      const reviewsWhole = grants.some((g) => ACCESS_REVIEWERS.includes(g.role)) && scopeOf(grants.filter((g) => ACCESS_REVIEWERS.includes(g.role))) === null;
+      return ok(manages || reviewsWhole ? withDetails : namesOnly);
     },
   );
 });

@@ -2926,16 +2926,16 @@ export interface paths {
                             username: string;
                             displayName: string;
                             organisationName: string | null;
-                            /** @description 授权范围（区、街道）；null 为整个合同 */
-                            scope: {
+                            /** @description 授权范围（区、街道）；null 为整个合同；仅授权管理员与全合同权限复核人可见 */
+                            scope?: {
                                 district: string;
                                 street: string | null;
                             } | null;
                             /**
-                             * @description 可阅最高安全标记
+                             * @description 可阅最高安全标记；仅授权管理员与全合同权限复核人可见
                              * @enum {string}
                              */
-                            clearance: "public" | "internal" | "sensitive";
+                            clearance?: "public" | "internal" | "sensitive";
                         }[];
                     };
                 };
