@@ -4,18 +4,20 @@
  */
 import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { Db } from '../../src/db/database.ts';
 import { closeTestDb, testDb } from './db.ts';
 import { buildTestApp } from './factories.ts';
 
 /**
- * Register the file's app; returns a stand-in that forwards to it once built,
- * so a file can say `const app = useTestApp()` at top level and `app.inject(…)`
- * in its tests.
+ * Register the file's app (built over the shared test database by `build`,
+ * default {@link buildTestApp}); returns a stand-in that forwards to it once
+ * built, so a file can say `const app = useTestApp()` at top level and
+ * `app.inject(…)` in its tests.
  */
-export function useTestApp(): FastifyInstance {
+export function useTestApp(build: (db: Db) => Promise<FastifyInstance> = buildTestApp): FastifyInstance {
   let app: FastifyInstance | undefined;
   before(async () => {
-    app = await buildTestApp(testDb());
+    app = await build(testDb());
   });
   after(async () => {
     await app?.close();

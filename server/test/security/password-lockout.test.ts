@@ -4,20 +4,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { closeTestDb, testDb } from '../helpers/db.ts';
+import { testDb } from '../helpers/db.ts';
 import { buildUser, signInAs, TEST_PASSWORD, uniq } from '../helpers/factories.ts';
 import { signIn } from '../../src/auth/auth.service.ts';
 import { AppError } from '../../src/errors.ts';
+import { useTestApp } from '../helpers/app.ts';
 import { buildSecurityApp } from './security-app.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildSecurityApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp(buildSecurityApp);
 
 const login = (username: string, password: string, target: FastifyInstance = app) => target.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
 

@@ -6,11 +6,10 @@
  * exempt. And check 10's structural reason for uniform timing: every refused
  * password step performs exactly one password hash verification.
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { closeTestDb, testDb } from '../helpers/db.ts';
+import { testDb } from '../helpers/db.ts';
 import { buildUser, signInAs, TEST_PASSWORD, uniq } from '../helpers/factories.ts';
 import { signIn, type SessionPolicy } from '../../src/auth/auth.service.ts';
 import { verifyPassword } from '../../src/auth/password.ts';
@@ -19,16 +18,10 @@ import { createUser } from '../../src/orgs/user.service.ts';
 import { totpCode } from '../../src/auth/totp.ts';
 import { AppError } from '../../src/errors.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { useTestApp } from '../helpers/app.ts';
 import { buildSecurityApp, cookieOf } from './security-app.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildSecurityApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp(buildSecurityApp);
 
 const policy: SessionPolicy = { idleMinutes: 30, maxHours: 12, maxFailedAttempts: 5, lockMinutes: 15, twoFactor: 'privileged', passwordMaxAgeDays: 90 };
 const login = (username: string, password: string) => app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });

@@ -6,28 +6,21 @@
  * working and are replaced at the next successful sign-in; the password
  * history accepts both.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { sm3 } from 'sm-crypto-v2';
 import { hash as argon2Hash } from '@node-rs/argon2';
-import { closeTestDb, testDb } from '../helpers/db.ts';
+import { testDb } from '../helpers/db.ts';
 import { buildUser, signInAs, TEST_PASSWORD, uniq } from '../helpers/factories.ts';
 import { hashPassword, needsRehash, PBKDF2_ITERATIONS, verifyPassword } from '../../src/auth/password.ts';
 import { createUser } from '../../src/orgs/user.service.ts';
+import { useTestApp } from '../helpers/app.ts';
 import { buildSecurityApp } from './security-app.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildSecurityApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp(buildSecurityApp);
 
 const STORED = /^pbkdf2-sm3\$(\d+)\$([0-9a-f]{32})\$([0-9a-f]{64})$/;
 

@@ -5,22 +5,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import ExcelJS from 'exceljs';
-import { closeTestDb, testDb } from '../helpers/db.ts';
+import { testDb } from '../helpers/db.ts';
 import { buildContract, buildUser, nextSecondFactorCode, reauthAs, signInAs } from '../helpers/factories.ts';
 import { requireRecentAuth } from '../../src/auth/reauth.ts';
 import { AppError } from '../../src/errors.ts';
+import { useTestApp } from '../helpers/app.ts';
 import { buildSecurityApp } from './security-app.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildSecurityApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp(buildSecurityApp);
 
 test('the incident export answers REAUTH_REQUIRED until the user confirms the password; a wrong password is refused and audited', async () => {
   const c = await buildContract(testDb());

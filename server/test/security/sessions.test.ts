@@ -3,7 +3,7 @@
  * own history, and a production install without any default account
  * (等保 身份鉴别 b, 访问控制 b; ASVS 3.3.3/3.3.4, 2.5.4).
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,20 +11,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { closeTestDb, isolatedDb, testDb } from '../helpers/db.ts';
+import { isolatedDb, testDb } from '../helpers/db.ts';
 import { buildUser, signInAs } from '../helpers/factories.ts';
+import { useTestApp } from '../helpers/app.ts';
 import { buildSecurityApp } from './security-app.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'yunwei.mjs');
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildSecurityApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp(buildSecurityApp);
 
 const me = (cookie: string, target: FastifyInstance = app) => target.inject({ url: '/api/auth/me', headers: { cookie } });
 

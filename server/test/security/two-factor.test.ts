@@ -4,19 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { closeTestDb, testDb } from '../helpers/db.ts';
+import { testDb } from '../helpers/db.ts';
 import { buildContract, buildUser, nextSecondFactorCode, reauthAs, rememberSecondFactor, secondFactorOf, signInAs } from '../helpers/factories.ts';
 import { totpCode, totpCodeAt, totpStep } from '../../src/auth/totp.ts';
+import { useTestApp } from '../helpers/app.ts';
 import { buildSecurityApp, cookieOf } from './security-app.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildSecurityApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp(buildSecurityApp);
 
 const login = (user: { username: string; password: string }, target: FastifyInstance = app) =>
   target.inject({ method: 'POST', url: '/api/auth/login', payload: { username: user.username, password: user.password } });

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { closeTestDb, isolatedDb, testDb } from '../helpers/db.ts';
+import { isolatedDb, testDb } from '../helpers/db.ts';
 import { buildContract, buildUser, reauthAs, signInAs } from '../helpers/factories.ts';
+import { useTestApp } from '../helpers/app.ts';
 import { buildSecurityApp } from './security-app.ts';
 import { endSessionsOfEndedVendorAccess, reconcileVendorAccessEnds, sweepVendorAccess } from '../../src/contracts/vendor-access.service.ts';
 import { addDays, vendorAccessLastDay } from '../../src/contracts/vendor-access.ts';
@@ -20,14 +20,7 @@ import { localDateOf } from '../../src/staff/staff-rules.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { seedDemo } from '../../src/demo/demo.seed.ts';
 
-let app: FastifyInstance;
-before(async () => {
-  app = await buildSecurityApp(testDb());
-});
-after(async () => {
-  await app.close();
-  await closeTestDb();
-});
+const app = useTestApp(buildSecurityApp);
 
 const get = (url: string, cookie: string) => app.inject({ url, headers: { cookie } });
 const login = (username: string, password: string) => app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
