@@ -15,11 +15,22 @@ export function beijingAt(offsetMinutes: number): string {
   return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}`;
 }
 
-/** Opens a select and picks the option with `text` from its (visible) dropdown. */
+/**
+ * Opens a select and picks the option with `text` from its (visible)
+ * dropdown. A dropdown that stays open after the click (seen once on a
+ * loaded machine) is closed with Escape; the form's own checks then show
+ * whether the pick took.
+ */
 export async function pickOption(page: Page, selector: string, text: string): Promise<void> {
   await page.locator(selector).click();
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text }).click();
-  await page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'hidden' });
+  const dropdown = page.locator('.ant-select-dropdown:visible').first();
+  try {
+    await dropdown.waitFor({ state: 'hidden', timeout: 3_000 });
+  } catch {
+    await page.keyboard.press('Escape');
+    await dropdown.waitFor({ state: 'hidden' });
+  }
 }
 
 /** Types a Beijing wall-clock time into a date picker and confirms it. */
