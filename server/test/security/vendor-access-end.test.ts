@@ -147,10 +147,12 @@ test('the sweep follows the grace setting for every contract; the demo seed exte
   const iso = await isolatedDb();
   const dataDir = mkdtempSync(join(tmpdir(), 'yunwei-demo-'));
   try {
-    const creds = await seedDemo(iso.db, dataDir, new Date());
+    // one instant for the seed and the expectation (a run across Beijing midnight once gave them different days)
+    const now = new Date();
+    const creds = await seedDemo(iso.db, dataDir, now);
     const contracts = await iso.db.selectFrom('contracts').select(['id', 'code', 'period_end', 'vendor_access_extended_until', 'vendor_access_ends_at']).execute();
     assert.ok(contracts.length >= 3);
-    const today = localDateOf(new Date(), 'Asia/Shanghai');
+    const today = localDateOf(now, 'Asia/Shanghai');
     for (const c of contracts) {
       assert.ok(c.period_end < today, `${c.code}: the demo contracts' service periods are over`);
       assert.equal(c.vendor_access_extended_until, addDays(today, 365), `${c.code} is extended for the demo`);
