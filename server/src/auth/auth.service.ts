@@ -15,7 +15,7 @@ import { recordAudit, type AuditActor } from '../audit/audit.service.ts';
 import type { TwoFactorPolicy } from '../config.ts';
 import { assertPasswordPolicy, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { assertNotCommonPassword, passwordChangeMessage, PASSWORD_HISTORY_DEPTH, type PasswordChangeReason } from './password-profile.ts';
-import { completeSignIn, finishSignIn, registerFailure, revokeUserSessions, startSession, type SessionStage, type SignInOutcome } from './session.ts';
+import { completeSignIn, finishSignIn, registerFailure, revokeUserSessions, sessionUserOf, startSession, type SessionStage, type SignInOutcome } from './session.ts';
 import { endedVendorAccess } from '../contracts/vendor-access.service.ts';
 import { checkSecondFactor, hasTwoFactor, isTwoFactorRequired, notifyReplayedCode, secondFactorMessage } from './two-factor.service.ts';
 
@@ -178,17 +178,7 @@ export async function signIn(
     await db.updateTable('users').set({ password_hash: rehashed }).where('id', '=', user.id).where('password_hash', '=', user.password_hash).execute();
   }
   const client: ClientInfo = { clientIp: input.clientIp, userAgent: input.userAgent };
-  const sessionUser = (sessionId: string): SessionUser => ({
-    id: user.id,
-    username: user.username,
-    displayName: user.display_name,
-    organisationId: user.organisation_id,
-    organisationName: user.organisation_name,
-    isPlatformAdmin: user.is_platform_admin,
-    sessionId,
-    lastSignInAt: user.last_sign_in_at ? new Date(user.last_sign_in_at) : null,
-    lastSignInIp: user.last_sign_in_ip,
-  });
+  const sessionUser = (sessionId: string): SessionUser => sessionUserOf(user, sessionId);
 
   const enrolled = await hasTwoFactor(db, user.id);
   const stage: SessionStage = enrolled
@@ -264,17 +254,7 @@ export async function authenticate(db: Db, token: string, policy: SessionPolicy,
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.session_id).execute();
   }
   return {
-    user: {
-      id: row.id,
-      username: row.username,
-      displayName: row.display_name,
-      organisationId: row.organisation_id,
-      organisationName: row.organisation_name,
-      isPlatformAdmin: row.is_platform_admin,
-      sessionId: row.session_id,
-      lastSignInAt: row.last_sign_in_at ? new Date(row.last_sign_in_at) : null,
-      lastSignInIp: row.last_sign_in_ip,
-    },
+    user: sessionUserOf(row, row.session_id),
     stage: row.stage,
     reauthenticatedAt: row.reauthenticated_at ? new Date(row.reauthenticated_at) : null,
   };

@@ -31,6 +31,43 @@ export type SignInOutcome =
   | { stage: 'complete'; token: string; user: SessionUser }
   | { stage: 'passwordChange'; token: string; user: SessionUser; reason: PasswordChangeReason };
 
+/** The columns of a user (and their organisation) that a session's user is made of. */
+export interface SessionUserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  is_platform_admin: boolean;
+  organisation_id: string | null;
+  organisation_name: string | null;
+  last_sign_in_at: Date | string | null;
+  last_sign_in_ip: string | null;
+}
+
+/** Read a user's {@link SessionUserRow}. */
+async function loadSessionUserRow(trx: Trx, userId: string): Promise<SessionUserRow> {
+  return trx
+    .selectFrom('users')
+    .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
+    .select(['users.id', 'users.username', 'users.display_name', 'users.is_platform_admin', 'users.organisation_id', 'users.last_sign_in_at', 'users.last_sign_in_ip', 'organisations.name as organisation_name'])
+    .where('users.id', '=', userId)
+    .executeTakeFirstOrThrow();
+}
+
+/** The session's user, as the routes see it, from its row and the session id. */
+export function sessionUserOf(user: SessionUserRow, sessionId: string): SessionUser {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.display_name,
+    organisationId: user.organisation_id,
+    organisationName: user.organisation_name,
+    isPlatformAdmin: user.is_platform_admin,
+    sessionId,
+    lastSignInAt: user.last_sign_in_at ? new Date(user.last_sign_in_at) : null,
+    lastSignInIp: user.last_sign_in_ip,
+  };
+}
+
 /**
  * Finish a sign-in whose factors all passed: a complete session
  * ({@link completeSignIn}), or, when the password must be changed first
@@ -52,27 +89,12 @@ export async function finishSignIn(
   if (reason === null) return { stage: 'complete', ...(await completeSignIn(trx, userId, partialSessionId, method, client, policy, now, extra)) };
   if (partialSessionId) await trx.updateTable('sessions').set({ revoked_at: now }).where('id', '=', partialSessionId).execute();
   const partial = await startSession(trx, userId, 'passwordChange', client, policy, now);
-  const user = await trx
-    .selectFrom('users')
-    .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
-    .select(['users.id', 'users.username', 'users.display_name', 'users.is_platform_admin', 'users.organisation_id', 'users.last_sign_in_at', 'users.last_sign_in_ip', 'organisations.name as organisation_name'])
-    .where('users.id', '=', userId)
-    .executeTakeFirstOrThrow();
+  const user = await loadSessionUserRow(trx, userId);
   return {
     stage: 'passwordChange',
     token: partial.token,
     reason,
-    user: {
-      id: user.id,
-      username: user.username,
-      displayName: user.display_name,
-      organisationId: user.organisation_id,
-      organisationName: user.organisation_name,
-      isPlatformAdmin: user.is_platform_admin,
-      sessionId: partial.sessionId,
-      lastSignInAt: user.last_sign_in_at ? new Date(user.last_sign_in_at) : null,
-      lastSignInIp: user.last_sign_in_ip,
-    },
+    user: sessionUserOf(user, partial.sessionId),
   };
 }
 
@@ -120,12 +142,7 @@ export async function completeSignIn(
   extra: Record<string, unknown> = {},
 ): Promise<{ token: string; user: SessionUser }> {
   if (partialSessionId) await trx.updateTable('sessions').set({ revoked_at: now }).where('id', '=', partialSessionId).execute();
-  const user = await trx
-    .selectFrom('users')
-    .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
-    .select(['users.id', 'users.username', 'users.display_name', 'users.is_platform_admin', 'users.organisation_id', 'users.last_sign_in_at', 'users.last_sign_in_ip', 'organisations.name as organisation_name'])
-    .where('users.id', '=', userId)
-    .executeTakeFirstOrThrow();
+  const user = await loadSessionUserRow(trx, userId);
   const { token, sessionId } = await startSession(trx, userId, 'complete', client, policy, now);
   await trx.updateTable('users').set({ failed_attempts: 0, locked_until: null, last_sign_in_at: now, last_sign_in_ip: client.clientIp }).where('id', '=', userId).execute();
   await recordAudit(
@@ -136,17 +153,7 @@ export async function completeSignIn(
   );
   return {
     token,
-    user: {
-      id: user.id,
-      username: user.username,
-      displayName: user.display_name,
-      organisationId: user.organisation_id,
-      organisationName: user.organisation_name,
-      isPlatformAdmin: user.is_platform_admin,
-      sessionId,
-      lastSignInAt: user.last_sign_in_at ? new Date(user.last_sign_in_at) : null,
-      lastSignInIp: user.last_sign_in_ip,
-    },
+    user: sessionUserOf(user, sessionId),
   };
 }
 
