@@ -6,6 +6,7 @@
  * returned in full in the package and destroyed with the envelope.
  */
 import { sql } from 'kysely';
+import type { Trx } from '../db/database.ts';
 import { detectPii, maskDeep } from '../privacy/pii.ts';
 import { registerSealedTable } from '../privacy/key-rotation.ts';
 import { registerRevealable } from '../privacy/reveal.service.ts';
@@ -21,6 +22,29 @@ function hasPii(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasPii);
   if (value && typeof value === 'object') return Object.values(value).some(hasPii);
   return false;
+}
+
+/** A work order's columns that can hold personal data. */
+interface PiiHolderRow {
+  id: string;
+  details: unknown;
+  outcome: unknown;
+  pii_sealed: string | null;
+  pii_index: string[];
+}
+
+/** Whether a work order still holds personal data: sealed originals, blind indexes, or unmasked details or outcome. */
+function holdsPii(r: PiiHolderRow): boolean {
+  return r.pii_sealed !== null || r.pii_index.length > 0 || hasPii(r.details) || hasPii(r.outcome);
+}
+
+/** Destroy a work order's sealed originals and blind indexes and mask its details and outcome in place (retention and close-out). */
+async function stripPii(trx: Trx, r: PiiHolderRow, extra: { pii_anonymised_at?: Date } = {}): Promise<void> {
+  await trx
+    .updateTable('work_orders')
+    .set({ pii_sealed: null, pii_index: sql<string[]>`'{}'::text[]`, details: JSON.stringify(maskDeep(r.details)), outcome: JSON.stringify(maskDeep(r.outcome)), ...extra })
+    .where('id', '=', r.id)
+    .execute();
 }
 
 let registered = false;
@@ -56,12 +80,8 @@ export function registerWorkOrderPrivacy(): void {
         .execute();
       let n = 0;
       for (const r of rows) {
-        const held = r.pii_sealed !== null || r.pii_index.length > 0 || hasPii(r.details) || hasPii(r.outcome);
-        await trx
-          .updateTable('work_orders')
-          .set({ pii_sealed: null, pii_index: sql<string[]>`'{}'::text[]`, details: JSON.stringify(maskDeep(r.details)), outcome: JSON.stringify(maskDeep(r.outcome)), pii_anonymised_at: now })
-          .where('id', '=', r.id)
-          .execute();
+        const held = holdsPii(r);
+        await stripPii(trx, r, { pii_anonymised_at: now });
         if (held) n++;
       }
       return { anonymised: n, full: rows.length >= limit };
@@ -119,12 +139,8 @@ export function registerWorkOrderPrivacy(): void {
       const rows = await trx.selectFrom('work_orders').select(['id', 'details', 'outcome', 'pii_sealed', 'pii_index']).where('contract_id', '=', contractId).forUpdate().execute();
       let n = 0;
       for (const r of rows) {
-        if (!r.pii_sealed && r.pii_index.length === 0 && !hasPii(r.details) && !hasPii(r.outcome)) continue;
-        await trx
-          .updateTable('work_orders')
-          .set({ pii_sealed: null, pii_index: sql<string[]>`'{}'::text[]`, details: JSON.stringify(maskDeep(r.details)), outcome: JSON.stringify(maskDeep(r.outcome)) })
-          .where('id', '=', r.id)
-          .execute();
+        if (!holdsPii(r)) continue;
+        await stripPii(trx, r);
         n++;
       }
       return n;
