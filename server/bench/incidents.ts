@@ -444,7 +444,7 @@ async function readPhase(c: BenchClient, d: Db, contractId: string, cookie: stri
   const boardPath = `/api/contracts/${contractId}/incidents?openOnly=true&limit=50`;
   const matching = await sql<{ n: string; open: string }>`
     SELECT count(*)::text AS n, count(*) FILTER (WHERE status <> 'closed')::text AS open FROM incidents
-    WHERE contract_id = ${contractId} AND search_doubled LIKE ${`%${doubleForSearch(needle)}%`}`.execute(d);
+    WHERE contract_id = ${contractId} AND id IN (SELECT incident_id FROM incident_search WHERE doubled LIKE ${`%${doubleForSearch(needle)}%`})`.execute(d);
   const openCount = await sql<{ n: string }>`SELECT count(*)::text AS n FROM incidents WHERE contract_id = ${contractId} AND status <> 'closed'`.execute(d);
   note(`contract ${CONTRACT_CODE}: ${matching.rows[0]?.n ?? '?'} incidents contain ${needle} (${matching.rows[0]?.open ?? '?'} open); ${openCount.rows[0]?.n ?? '?'} open incidents`);
 
@@ -473,7 +473,7 @@ async function readPhase(c: BenchClient, d: Db, contractId: string, cookie: stri
   // The list query as listIncidents builds it (same filters, order and limit).
   const listSql = (filter: RawBuilder<unknown>): RawBuilder<unknown> =>
     sql`SELECT * FROM incidents WHERE contract_id = ${contractId} AND ${filter} ORDER BY sla_due_at ASC NULLS LAST, reported_at DESC LIMIT 50 OFFSET 0`;
-  if (searchP95 > 100 || opts.diagnose) await explain(d, `search (q=${needle})`, listSql(sql`search_doubled LIKE ${`%${doubleForSearch(needle)}%`}`));
+  if (searchP95 > 100 || opts.diagnose) await explain(d, `search (q=${needle})`, listSql(sql`id IN (SELECT incident_id FROM incident_search WHERE doubled LIKE ${`%${doubleForSearch(needle)}%`})`));
   if (boardP95 > 100 || opts.diagnose) await explain(d, 'board', listSql(sql`status <> 'closed'`));
 }
 

@@ -359,7 +359,6 @@ export interface IncidentsTable {
   sla_at_risk: Generated<boolean>;
   version: Generated<number>;
   updated_at: Timestamp;
-  search_doubled: ColumnType<string, never, never>;
   /** SM4 envelope with the originals of the masked personal-data fields (privacy/pii-vault.ts). */
   pii_sealed: string | null;
   /** Blind indexes of the personal values (exact lookup without plaintext). */
@@ -374,6 +373,14 @@ export interface IncidentsTable {
   label_mac: string | null;
   /** When the integrity verifier found the MAC broken; the row reads as sensitive until its label is set again. */
   label_alarm_at: Timestamp | null;
+}
+
+/** An incident's search text and blind indexes (migration 0021), kept in step by triggers on `incidents`. */
+export interface IncidentSearchTable {
+  incident_id: string;
+  /** The title and description, lower case, every character doubled (`yunwei_search_double`). */
+  doubled: ColumnType<string, never, never>;
+  pii_index: ColumnType<string[], never, never>;
 }
 
 export interface IncidentEventsTable {
@@ -713,6 +720,7 @@ export interface Database {
   notifications: NotificationsTable;
   incidents: IncidentsTable;
   incident_events: IncidentEventsTable;
+  incident_search: IncidentSearchTable;
   contract_contacts: ContractContactsTable;
   report_up_notices: ReportUpNoticesTable;
   report_up_attempts: ReportUpAttemptsTable;

@@ -597,11 +597,11 @@ export async function listIncidents(db: Db, ctx: Ctx, f: IncidentFilter) {
   const piiIndex = f.q ? piiLookupIndex(f.q) : null;
   if (piiIndex) {
     // A full phone or ID number: found by its blind index (the text holds only the masked form).
-    q = q.where(sql<boolean>`pii_index @> ARRAY[${piiIndex}]::text[]`);
+    q = q.where('id', 'in', (eb) => eb.selectFrom('incident_search').select('incident_id').where(sql<boolean>`pii_index @> ARRAY[${piiIndex}]::text[]`));
   } else if (f.q && f.q.trim()) {
     // LIKE wildcards are dropped from the query rather than escaped: escapes would be doubled too.
     const needle = doubleForSearch(f.q.trim().replace(/[\\%_]/g, ''));
-    q = q.where('search_doubled', 'like', `%${needle}%`);
+    q = q.where('id', 'in', (eb) => eb.selectFrom('incident_search').select('incident_id').where('doubled', 'like', `%${needle}%`));
   }
   const rows = await q.orderBy(sql`sla_due_at ASC NULLS LAST`).orderBy('reported_at', 'desc').limit(f.limit).offset(f.offset).execute();
   const levels = new Map(def.severityLevels.map((l) => [l.key, l.name]));

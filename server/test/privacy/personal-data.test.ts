@@ -105,6 +105,33 @@ test('a full phone or ID number finds the incident through its blind index', asy
   assert.deepEqual(text.json().map((i: { id: string }) => i.id), [id], 'Chinese substring search still works on the masked text');
 });
 
+test('the search table follows every write of an incident: lifecycle commands leave it alone, a resolution with a number is indexed, anonymising empties it', async () => {
+  const { db, c, id, deskCookie } = await setup();
+  const searchRow = () => sql<{ doubled: string; pii_index: string[]; v: string }>`SELECT doubled, pii_index, xmin::text AS v FROM incident_search WHERE incident_id = ${id}::uuid`.execute(db).then((r) => r.rows[0]);
+  const found = async (q: string) => (await app.inject({ url: `/api/contracts/${c.id}/incidents?q=${encodeURIComponent(q)}`, headers: { cookie: deskCookie } })).json().map((i: { id: string }) => i.id);
+  const created = await searchRow();
+  assert.ok(created?.doubled.includes('补补卡卡'), 'the doubled text is written with the incident');
+  assert.equal(created?.pii_index.length, 3, 'the ID number, the mobile and the card');
+
+  const command = async (payload: Record<string, unknown>) => {
+    const version = (await app.inject({ url: `/api/incidents/${id}`, headers: { cookie: deskCookie } })).json().incident.version as number;
+    const r = await app.inject({ method: 'POST', url: `/api/incidents/${id}/commands`, headers: { cookie: deskCookie }, payload: { version, command: payload } });
+    assert.equal(r.statusCode, 200, r.body);
+  };
+  await command({ type: 'acknowledge' });
+  assert.equal((await searchRow())?.v, created?.v, 'a status change does not rewrite the search row');
+  const otherMobile = '13987654321';
+  await command({ type: 'resolve', resolution: `已联系 ${otherMobile} 完成补卡` });
+  assert.equal((await searchRow())?.pii_index.length, 4, 'the number in the resolution is indexed');
+  assert.deepEqual(await found(otherMobile), [id]);
+
+  // what retention and close-out do to the row: the search table follows
+  await db.updateTable('incidents').set({ pii_index: sql<string[]>`'{}'::text[]` }).where('id', '=', id).execute();
+  assert.deepEqual((await searchRow())?.pii_index, []);
+  assert.deepEqual(await found(MOBILE), [], 'an anonymised incident is no longer found by the number');
+  assert.deepEqual(await found('补卡'), [id], 'its masked text still is');
+});
+
 async function reveal(cookie: string, body: Record<string, unknown>) {
   return app.inject({ method: 'POST', url: '/api/pii/reveal', headers: { cookie }, payload: { entityType: 'incident', ...body } });
 }
