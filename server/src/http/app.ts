@@ -8,7 +8,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
@@ -209,8 +209,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(cookie);
   // Security headers and a strict content security policy (antd needs inline styles, nothing else inline).
-  await app.register(helmet, {
-    global: true,
+  // helmet's middleware is built once here (the Fastify plugin rebuilt it, CSP string included, on every request).
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -227,6 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     crossOriginEmbedderPolicy: false,
   });
+  app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err?: unknown) => done(err instanceof Error ? err : undefined)));
   // Rate limits: sign-in always (10 a minute per address); the whole API when configured.
   await app.register(rateLimit, {
     global: (deps.config.rateLimitPerMinute ?? 0) > 0,
