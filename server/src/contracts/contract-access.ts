@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts';
 import { AppError, contractNotFound } from '../errors.ts';
 import { isRole, type Role } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
-import { findGrants } from './contract.repo.ts';
+import { findGrants, type Grant } from './contract.repo.ts';
 import { isInScope, scopeOfGrants, type ContractScope } from './scope.ts';
 import { HIGHEST_LABEL, highestOf, mayRead, type SecurityLabel } from '../labels/security-label.ts';
 
@@ -34,13 +34,23 @@ export interface ContractAccess {
  */
 export async function requireContractAccess(db: Db, ctx: Ctx, contractId: string, allowed?: readonly Role[]): Promise<ContractAccess> {
   if (!UUID_RE.test(contractId)) throw contractNotFound();
-  const grants = (await findGrants(db, ctx.user.id, contractId, ctx.now)).filter((g): g is typeof g & { role: Role } => isRole(g.role));
-  const roles = [...new Set(grants.map((g) => g.role))];
-  if (roles.length === 0 && !ctx.user.isPlatformAdmin) throw contractNotFound();
-  if (roles.length === 0) {
+  const grants = await findGrants(db, ctx.user.id, contractId, ctx.now);
+  if (ctx.user.isPlatformAdmin && !grants.some((g) => isRole(g.role))) {
     const exists = await db.selectFrom('contracts').select('id').where('id', '=', contractId).executeTakeFirst();
     if (!exists) throw contractNotFound();
   }
+  return accessOfGrants(ctx, grants, allowed);
+}
+
+/**
+ * {@link requireContractAccess} from grants already read (contract.repo.ts
+ * `findGrants`, or a `grantsColumn` read with the record) of a contract known
+ * to exist.
+ */
+export function accessOfGrants(ctx: Ctx, rawGrants: readonly Grant[], allowed?: readonly Role[]): ContractAccess {
+  const grants = rawGrants.filter((g): g is Grant & { role: Role } => isRole(g.role));
+  const roles = [...new Set(grants.map((g) => g.role))];
+  if (roles.length === 0 && !ctx.user.isPlatformAdmin) throw contractNotFound();
   if (allowed && !ctx.user.isPlatformAdmin && !roles.some((r) => allowed.includes(r))) {
     throw new AppError('FORBIDDEN', '您在该合同中的角色无权执行此操作');
   }
@@ -103,17 +113,40 @@ export async function requireRecordRoles(db: Db, ctx: Ctx, contractId: string, n
 export async function requireLocatedRecord(
   db: Db,
   ctx: Ctx,
-  record: { contractId: string; district: string | null; street: string | null; label: SecurityLabel },
+  record: LocatedRecord,
   notFound: () => AppError,
   allowed?: readonly Role[],
 ): Promise<ContractAccess> {
-  let access: ContractAccess;
-  try {
-    access = await requireContractAccess(db, ctx, record.contractId, allowed);
-  } catch (e) {
+  return asRecordAccess(() => requireContractAccess(db, ctx, record.contractId, allowed), record, notFound);
+}
+
+/** A record's contract, place and label, as {@link requireLocatedRecord} checks them. */
+export interface LocatedRecord {
+  contractId: string;
+  district: string | null;
+  street: string | null;
+  label: SecurityLabel;
+}
+
+/** {@link requireLocatedRecord} with the caller's grants read together with the record (contract.repo.ts `grantsColumn`). */
+export function requireLocatedRecordOfGrants(ctx: Ctx, record: LocatedRecord, grants: readonly Grant[], notFound: () => AppError, allowed?: readonly Role[]): ContractAccess {
+  return asRecordAccess(() => accessOfGrants(ctx, grants, allowed), record, notFound);
+}
+
+function asRecordAccess<T extends ContractAccess | Promise<ContractAccess>>(resolve: () => T, record: LocatedRecord, notFound: () => AppError): T {
+  const check = (access: ContractAccess): ContractAccess => {
+    if (!isInScope(access.scope, record) || !mayRead(access.clearance, record.label)) throw notFound();
+    return access;
+  };
+  const asNotFound = (e: unknown): never => {
     if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw notFound();
     throw e;
+  };
+  let r: T;
+  try {
+    r = resolve();
+  } catch (e) {
+    return asNotFound(e);
   }
-  if (!isInScope(access.scope, record) || !mayRead(access.clearance, record.label)) throw notFound();
-  return access;
+  return (r instanceof Promise ? r.then(check, asNotFound) : check(r as ContractAccess)) as T;
 }

@@ -1,7 +1,7 @@
 /**
  * Contract queries. The only place that builds SQL for contracts.
  */
-import { sql } from 'kysely';
+import { sql, type AliasedRawBuilder, type RawBuilder } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import type { PriceItemInput, TContractDefinition } from './contract-definition.schema.ts';
 import { parseYuanToFen } from '../shared/money.ts';
@@ -145,17 +145,30 @@ export async function findRoles(db: Db, userId: string, contractId: string, now:
  * count; vendor-side grants stop counting when the contract's vendor access
  * has ended (read from the contract row in the same query).
  */
-export async function findGrants(db: Db | Trx, userId: string, contractId: string, now: Date): Promise<{ role: string; scope_district: string | null; scope_street: string | null; clearance: string }[]> {
-  return db
-    .selectFrom('memberships as m')
-    .innerJoin('contracts as c', 'c.id', 'm.contract_id')
-    .select(['m.role', 'm.scope_district', 'm.scope_street', 'm.clearance'])
-    .where('m.user_id', '=', userId)
-    .where('m.contract_id', '=', contractId)
-    .where('m.revoked_at', 'is', null)
-    // vendor-side grants stop counting when the contract's vendor access has ended (contracts/vendor-access.ts)
-    .where((eb) => eb.or([eb('m.vendor_side', '=', false), eb('c.vendor_access_ends_at', '>', now)]))
-    .execute();
+export async function findGrants(db: Db | Trx, userId: string, contractId: string, now: Date): Promise<Grant[]> {
+  const r = await db.selectFrom('contracts').select(grantsColumn(userId, now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at'))).where('id', '=', contractId).executeTakeFirst();
+  return r?.grants ?? [];
+}
+
+/** One active grant of a user in a contract. */
+export interface Grant {
+  role: string;
+  scope_district: string | null;
+  scope_street: string | null;
+  clearance: string;
+}
+
+/**
+ * The user's active grants in a contract, as a `grants` column of a query
+ * that has the contract's row (`contractId`, `vendorAccessEndsAt`: its
+ * columns), so a record can be read with its reader's grants in one
+ * statement. Vendor-side grants stop counting when the contract's vendor
+ * access has ended (contracts/vendor-access.ts).
+ */
+export function grantsColumn(userId: string, now: Date, contractId: RawBuilder<unknown>, vendorAccessEndsAt: RawBuilder<unknown>): AliasedRawBuilder<Grant[], 'grants'> {
+  return sql<Grant[]>`coalesce((SELECT json_agg(json_build_object('role', m.role, 'scope_district', m.scope_district, 'scope_street', m.scope_street, 'clearance', m.clearance))
+    FROM memberships m WHERE m.user_id = ${userId}::uuid AND m.contract_id = ${contractId} AND m.revoked_at IS NULL
+      AND (NOT m.vendor_side OR ${vendorAccessEndsAt} > ${now}::timestamptz)), '[]'::json)`.as('grants');
 }
 
 /** The contract header with its current version. */

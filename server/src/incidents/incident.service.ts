@@ -9,7 +9,8 @@ import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
 import { auditInsert, recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
-import { requireContractAccess, requireLocatedRecord } from '../contracts/contract-access.ts';
+import { requireContractAccess, requireLocatedRecordOfGrants } from '../contracts/contract-access.ts';
+import { grantsColumn } from '../contracts/contract.repo.ts';
 import { assertPlaceInScope, reachFilter, resolveSite } from '../contracts/scope.ts';
 import { DEFAULT_LABEL, labelName, labelsWithin, mayRead, type SecurityLabel } from '../labels/security-label.ts';
 import { labelMac, readLabel, type ReadLabel } from '../labels/label-mac.ts';
@@ -270,13 +271,15 @@ async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: reado
     .innerJoin('contracts', 'contracts.id', 'incidents.contract_id')
     .selectAll('incidents')
     .select(['contracts.current_version_id as contract_version_id', 'contracts.timezone as contract_timezone'])
+    // the caller's grants come along too: one statement decides whether they may see it
+    .select(grantsColumn(ctx.user.id, ctx.now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at')))
     .where('incidents.id', '=', incidentId)
     .executeTakeFirst();
   if (!row) throw incidentNotFound();
-  const { contract_version_id, contract_timezone, ...inc } = row;
+  const { contract_version_id, contract_timezone, grants, ...inc } = row;
   // a label whose MAC fails reads as the highest (fail closed)
   const read = readLabel('incidents', inc);
-  const { roles, clearance } = await requireLocatedRecord(db, ctx, { contractId: inc.contract_id, district: inc.district, street: inc.street, label: read.label }, incidentNotFound, allowed);
+  const { roles, clearance } = requireLocatedRecordOfGrants(ctx, { contractId: inc.contract_id, district: inc.district, street: inc.street, label: read.label }, grants, incidentNotFound, allowed);
   return { inc, label: read.label, read, roles, clearance, contractHead: { current_version_id: contract_version_id, timezone: contract_timezone } };
 }
 
