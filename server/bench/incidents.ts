@@ -35,6 +35,7 @@
  *   --sweep-timeout S (900), --diagnose (pg_stat_statements top statements and
  *   and EXPLAIN ANALYZE whatever the timings), --keep (keep the data directory),
  *   --profile DIR (V8 CPU profile of the server child, written when it stops),
+ *   --floor (diagnostic: CPU per request of GET routes from the health check to an incident's detail),
  *   --unix-socket (experiment: the server reaches PostgreSQL over a Unix socket, not TCP).
  * Env: BENCH_INCIDENTS_QUICK=1, BENCH_INCIDENTS_ROWS=N.
  */
@@ -87,6 +88,7 @@ const opts = {
   profileDir: argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] ?? '' : '',
   /** Hard bound on lifecycles started, whatever the clock says. */
   maxLifecycles: num('--max-lifecycles', 200_000),
+  floor: flag('--floor'),
 };
 
 const SERVER_DIR = join(import.meta.dirname, '..');
@@ -411,6 +413,42 @@ async function lifecyclePhase(c: BenchClient, contractId: string, cookies: strin
   return samples.length;
 }
 
+// ------------------------------------------------------------------ --floor: what a request costs before the domain work
+
+/**
+ * Diagnostic (--floor): CPU per request of GET routes at the same concurrency,
+ * from no work to the incident detail: the health check (HTTP and Fastify
+ * only), the signed-in user (plus the session lookup) and one incident (plus
+ * the record, the grant, the clock and the timeline). What a lifecycle request
+ * costs above these is its own work.
+ */
+async function floorPhase(c: BenchClient, d: Db, contractId: string, cookies: string[]): Promise<void> {
+  const one = await d.selectFrom('incidents').select('id').where('contract_id', '=', contractId).limit(1).executeTakeFirstOrThrow();
+  const probes: [string, string][] = [
+    ['GET /api/health', '/api/health'],
+    ['GET /api/auth/me', '/api/auth/me'],
+    ['GET /api/incidents/:id', `/api/incidents/${one.id}`],
+  ];
+  for (const [label, path] of probes) {
+    const end = performance.now() + 5_000;
+    let n = 0;
+    let bad = 0;
+    const a = cpuMark();
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async (_, w) => {
+        while (!aborted && performance.now() < end) {
+          const r = await c.send('GET', path, undefined, cookies[w % cookies.length]);
+          if (r.status !== 200) bad++;
+          n++;
+        }
+      }),
+    );
+    const b = cpuMark();
+    note(`floor ${label}: ${n} requests (${bad} not 200), ${((n / (b.t - a.t)) * 1000).toFixed(0)} /s`);
+    cpuReport(label, a, b, n);
+  }
+}
+
 // ------------------------------------------------------------------ phase 2: search and board
 
 async function explain(d: Db, label: string, query: RawBuilder<unknown>): Promise<void> {
@@ -581,6 +619,7 @@ async function main(): Promise<void> {
   await statsReset(db);
   const requests = await lifecyclePhase(client, contract.id, cookies);
   await statsTop(db, 'lifecycle phase', 40, requests);
+  if (opts.floor && !aborted) await floorPhase(client, db, contract.id, cookies);
 
   if (opts.quick) {
     note('--quick: large-data phases (search, board, sweep) skipped');
