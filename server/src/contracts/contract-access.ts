@@ -6,7 +6,8 @@ import type { Db } from '../db/database.ts';
 import { AppError, contractNotFound } from '../errors.ts';
 import { isRole, type Role } from '../auth/roles.ts';
 import type { Ctx } from '../shared/context.ts';
-import { findGrants, type Grant } from './contract.repo.ts';
+import { findContractGrants, type Grant } from './contract.repo.ts';
+import type { ContractHead } from '../sla/sla-context.ts';
 import { isInScope, scopeOfGrants, type ContractScope } from './scope.ts';
 import { HIGHEST_LABEL, highestOf, mayRead, type SecurityLabel } from '../labels/security-label.ts';
 
@@ -32,14 +33,11 @@ export interface ContractAccess {
  * that of the grants of the `allowed` roles (the roles the caller acts in),
  * or of all grants when `allowed` is not given.
  */
-export async function requireContractAccess(db: Db, ctx: Ctx, contractId: string, allowed?: readonly Role[]): Promise<ContractAccess> {
+export async function requireContractAccess(db: Db, ctx: Ctx, contractId: string, allowed?: readonly Role[]): Promise<ContractAccess & { head: ContractHead }> {
   if (!UUID_RE.test(contractId)) throw contractNotFound();
-  const grants = await findGrants(db, ctx.user.id, contractId, ctx.now);
-  if (ctx.user.isPlatformAdmin && !grants.some((g) => isRole(g.role))) {
-    const exists = await db.selectFrom('contracts').select('id').where('id', '=', contractId).executeTakeFirst();
-    if (!exists) throw contractNotFound();
-  }
-  return accessOfGrants(ctx, grants, allowed);
+  const found = await findContractGrants(db, ctx.user.id, contractId, ctx.now);
+  if (!found) throw contractNotFound();
+  return { ...accessOfGrants(ctx, found.grants, allowed), head: found.head };
 }
 
 /**

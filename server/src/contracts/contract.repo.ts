@@ -146,8 +146,21 @@ export async function findRoles(db: Db, userId: string, contractId: string, now:
  * has ended (read from the contract row in the same query).
  */
 export async function findGrants(db: Db | Trx, userId: string, contractId: string, now: Date): Promise<Grant[]> {
-  const r = await db.selectFrom('contracts').select(grantsColumn(userId, now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at'))).where('id', '=', contractId).executeTakeFirst();
-  return r?.grants ?? [];
+  return (await findContractGrants(db, userId, contractId, now))?.grants ?? [];
+}
+
+/**
+ * {@link findGrants} with the contract's head (current version and time zone,
+ * what the SLA context is keyed by) in the same statement; undefined when the
+ * contract does not exist.
+ */
+export async function findContractGrants(db: Db | Trx, userId: string, contractId: string, now: Date): Promise<{ grants: Grant[]; head: { current_version_id: string | null; timezone: string } } | undefined> {
+  const r = await db
+    .selectFrom('contracts')
+    .select(['current_version_id', 'timezone', grantsColumn(userId, now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at'))])
+    .where('id', '=', contractId)
+    .executeTakeFirst();
+  return r && { grants: r.grants, head: { current_version_id: r.current_version_id, timezone: r.timezone } };
 }
 
 /** One active grant of a user in a contract. */

@@ -122,16 +122,12 @@ function levelOf(def: TContractDefinition, key: string) {
   return def.severityLevels.find((l) => l.key === key);
 }
 
-async function loadDefinition(db: Db | Trx, contractId: string, now: Date): Promise<TContractDefinition> {
-  return (await loadSlaContext(db, contractId, now)).definition;
-}
-
 /** Create an incident (and its SLA clock) in one transaction. */
 export async function createIncident(db: Db, ctx: Ctx, contractId: string, input: NewIncident) {
-  const { roles, scope, clearance } = await requireContractAccess(db, ctx, contractId, REPORTERS);
+  const { roles, scope, clearance, head } = await requireContractAccess(db, ctx, contractId, REPORTERS);
   const securityLabel = input.securityLabel ?? DEFAULT_LABEL;
   assertLabelWithinClearance(clearance, securityLabel);
-  const sla = await loadSlaContext(db, contractId, ctx.now);
+  const sla = await loadSlaContext(db, contractId, ctx.now, head);
   const def = sla.definition;
   if (!def.systems.some((s) => s.key === input.systemKey)) {
     throw new AppError('CONTRACT_REFERENCE_UNKNOWN', `合同中没有系统「${input.systemKey}」`);
@@ -588,7 +584,7 @@ export interface IncidentFilter {
 /** The list / board: filtered, sorted by the nearest deadline, Chinese substring search via pg_trgm. */
 export async function listIncidents(db: Db, ctx: Ctx, f: IncidentFilter) {
   const access = await requireContractAccess(db, ctx, f.contractId);
-  const def = await loadDefinition(db, f.contractId, ctx.now);
+  const def = (await loadSlaContext(db, f.contractId, ctx.now, access.head)).definition;
   let q = db.selectFrom('incidents').selectAll().where('contract_id', '=', f.contractId).where(reachFilter(access));
   if (f.systemKey) q = q.where('system_key', '=', f.systemKey);
   if (f.levelKey) q = q.where('level_key', '=', f.levelKey);
