@@ -8,6 +8,7 @@
  * step count towards the lockout.
  */
 import type { Db, Trx } from '../db/database.ts';
+import { first, precompiled, type Placeholders } from '../db/precompiled.ts';
 import { AppError } from '../errors.ts';
 import { sm3Hex } from '../shared/crypto.ts';
 import { randomToken } from '../shared/crypto.ts';
@@ -221,9 +222,9 @@ export async function completeSecondFactor(db: Db, session: AuthenticatedSession
   throw new AppError('SECOND_FACTOR_INVALID', secondFactorMessage(reason));
 }
 
-/** Resolve a session token to its session, enforcing idle and absolute timeouts. */
-export async function authenticate(db: Db, token: string, policy: SessionPolicy, now: Date): Promise<AuthenticatedSession | null> {
-  const row = await db
+/** The session of a token, with its user (every request: precompiled). */
+const SESSION_BY_TOKEN = precompiled((db, p: Placeholders<{ tokenHash: string }>) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .leftJoin('organisations', 'organisations.id', 'users.organisation_id')
@@ -244,8 +245,12 @@ export async function authenticate(db: Db, token: string, policy: SessionPolicy,
       'users.last_sign_in_ip',
       'organisations.name as organisation_name',
     ])
-    .where('sessions.token_hash', '=', sm3Hex(token))
-    .executeTakeFirst();
+    .where('sessions.token_hash', '=', p.tokenHash),
+);
+
+/** Resolve a session token to its session, enforcing idle and absolute timeouts. */
+export async function authenticate(db: Db, token: string, policy: SessionPolicy, now: Date): Promise<AuthenticatedSession | null> {
+  const row = await first(db, SESSION_BY_TOKEN, { tokenHash: sm3Hex(token) });
   if (!row || row.revoked_at || row.status !== 'active') return null;
   const lastSeen = new Date(row.last_seen_at).getTime();
   if (new Date(row.expires_at).getTime() <= now.getTime()) return null;

@@ -3,6 +3,7 @@
  */
 import { sql, type AliasedRawBuilder, type RawBuilder } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
+import { first, precompiled, type Placeholders } from '../db/precompiled.ts';
 import type { PriceItemInput, TContractDefinition } from './contract-definition.schema.ts';
 import { parseYuanToFen } from '../shared/money.ts';
 
@@ -149,17 +150,20 @@ export async function findGrants(db: Db | Trx, userId: string, contractId: strin
   return (await findContractGrants(db, userId, contractId, now))?.grants ?? [];
 }
 
+const CONTRACT_GRANTS = precompiled((db, p: Placeholders<{ userId: string; contractId: string; now: Date }>) =>
+  db
+    .selectFrom('contracts')
+    .select(['current_version_id', 'timezone', grantsColumn(p.userId, p.now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at'))])
+    .where('id', '=', p.contractId),
+);
+
 /**
  * {@link findGrants} with the contract's head (current version and time zone,
  * what the SLA context is keyed by) in the same statement; undefined when the
  * contract does not exist.
  */
 export async function findContractGrants(db: Db | Trx, userId: string, contractId: string, now: Date): Promise<{ grants: Grant[]; head: { current_version_id: string | null; timezone: string } } | undefined> {
-  const r = await db
-    .selectFrom('contracts')
-    .select(['current_version_id', 'timezone', grantsColumn(userId, now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at'))])
-    .where('id', '=', contractId)
-    .executeTakeFirst();
+  const r = await first(db, CONTRACT_GRANTS, { userId, contractId, now });
   return r && { grants: r.grants, head: { current_version_id: r.current_version_id, timezone: r.timezone } };
 }
 

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
+import { first, precompiled, type Placeholders } from '../db/precompiled.ts';
 import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
 import { auditInsert, recordAudit } from '../audit/audit.service.ts';
@@ -258,19 +259,25 @@ export function incidentNotFound(): AppError {
   return new AppError('INCIDENT_NOT_FOUND', '故障单不存在，或您无权查看');
 }
 
-/** Load an incident the caller may see; otherwise INCIDENT_NOT_FOUND (never the record). */
-async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: readonly Role[]) {
-  if (!/^[0-9a-f-]{36}$/i.test(incidentId)) throw incidentNotFound();
-  // The contract's current version comes along, so the SLA context needs no query of its own.
-  const row = await db
+/**
+ * An incident with its contract's head (so the SLA context needs no query of
+ * its own) and the caller's grants (so one statement decides whether they may see it).
+ */
+const VISIBLE_INCIDENT = precompiled((db, p: Placeholders<{ incidentId: string; userId: string; now: Date }>) =>
+  db
     .selectFrom('incidents')
     .innerJoin('contracts', 'contracts.id', 'incidents.contract_id')
     .selectAll('incidents')
     .select(['contracts.current_version_id as contract_version_id', 'contracts.timezone as contract_timezone'])
-    // the caller's grants come along too: one statement decides whether they may see it
-    .select(grantsColumn(ctx.user.id, ctx.now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at')))
-    .where('incidents.id', '=', incidentId)
-    .executeTakeFirst();
+    .select(grantsColumn(p.userId, p.now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at')))
+    .where('incidents.id', '=', p.incidentId),
+);
+
+/** Load an incident the caller may see; otherwise INCIDENT_NOT_FOUND (never the record). */
+async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: readonly Role[]) {
+  if (!/^[0-9a-f-]{36}$/i.test(incidentId)) throw incidentNotFound();
+  // The contract's current version comes along, so the SLA context needs no query of its own.
+  const row = await first(db, VISIBLE_INCIDENT, { incidentId, userId: ctx.user.id, now: ctx.now });
   if (!row) throw incidentNotFound();
   const { contract_version_id, contract_timezone, grants, ...inc } = row;
   // a label whose MAC fails reads as the highest (fail closed)
