@@ -84,12 +84,14 @@ export function splitAuditHashInput(input: Omit<HashInput, 'prevHash'>): { head:
 }
 
 /**
- * The INSERT of an audit row, not yet executed: for a caller that runs it as
+ * The `audit_pending` row of an entry (its id, canonical hash input split
+ * around the previous hash, JSON as text): for a caller that inserts it as
  * part of a statement of its own (e.g. a data-modifying WITH next to the
- * change it records), so the row costs no round trip. It must run in the
- * transaction of the change; the row joins the chain when that commits.
+ * change it records, see {@link auditInsert}), so the row costs no round
+ * trip. It must be inserted in the transaction of the change; the row joins
+ * the chain when that commits.
  */
-export function auditInsert(qc: QueryCreator<Database>, actor: AuditActor, entry: AuditEntry, now: Date) {
+export function auditRow(actor: AuditActor, entry: AuditEntry, now: Date): AuditPendingRow {
   const occurredAt = new Date(Math.floor(now.getTime()));
   const input: Omit<HashInput, 'prevHash'> = {
     id: randomUUID(),
@@ -106,7 +108,7 @@ export function auditInsert(qc: QueryCreator<Database>, actor: AuditActor, entry
     clientIp: actor.clientIp,
   };
   const { head, tail } = splitAuditHashInput(input);
-  return qc.insertInto('audit_pending').values({
+  return {
     id: input.id,
     occurred_at: occurredAt,
     actor_user_id: input.actorUserId,
@@ -121,7 +123,30 @@ export function auditInsert(qc: QueryCreator<Database>, actor: AuditActor, entry
     client_ip: input.clientIp,
     hash_head: head,
     hash_tail: tail,
-  });
+  };
+}
+
+/** An `audit_pending` row, every column given. */
+export interface AuditPendingRow {
+  id: string;
+  occurred_at: Date;
+  actor_user_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  contract_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before: string | null;
+  after: string | null;
+  client_ip: string | null;
+  hash_head: string;
+  hash_tail: string;
+}
+
+/** The INSERT of an audit row ({@link auditRow}), not yet executed. */
+export function auditInsert(qc: QueryCreator<Database>, actor: AuditActor, entry: AuditEntry, now: Date) {
+  return qc.insertInto('audit_pending').values(auditRow(actor, entry, now));
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Db, Trx } from '../db/database.ts';
 import { first, precompiled, type Placeholders } from '../db/precompiled.ts';
 import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
-import { auditInsert, recordAudit } from '../audit/audit.service.ts';
+import { auditRow, recordAudit } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { requireContractAccess, requireLocatedRecordOfGrants } from '../contracts/contract-access.ts';
 import { grantsColumn } from '../contracts/contract.repo.ts';
@@ -450,9 +450,7 @@ export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string,
     // the caller saw, so its new version and status are known now; if it does not, the transaction rolls back.
     const next = { status: typeof patch['status'] === 'string' ? patch['status'] : inc.status, version: expectedVersion + 1 };
     const audit = { action: `incident.${cmd.type}`, entityType: 'incident', entityId: incidentId, contractId: inc.contract_id, before: { status: inc.status, levelKey: inc.level_key, version: inc.version }, after: { ...next, ...eventData } };
-    const updated = await updateWithEvent(trx, incidentId, expectedVersion, { ...patch, ...(clock ? slaColumnsOf(clock) : {}), updated_at: ctx.now }, event, (qc) =>
-      auditInsert(qc, actorOf(ctx, actingRole ?? null), audit, ctx.now),
-    );
+    const updated = await updateWithEvent(trx, incidentId, expectedVersion, { ...patch, ...(clock ? slaColumnsOf(clock) : {}), updated_at: ctx.now }, event, auditRow(actorOf(ctx, actingRole ?? null), audit, ctx.now));
     if (!updated) {
       throw new AppError('VERSION_CONFLICT', '该故障单已被他人修改，请刷新后重试', { currentVersion: inc.version });
     }
