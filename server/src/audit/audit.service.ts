@@ -13,9 +13,9 @@
  * to the transaction itself).
  */
 import { randomUUID } from 'node:crypto';
-import type { QueryCreator } from 'kysely';
+import type { Insertable, QueryCreator } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
-import type { Database } from '../db/schema.ts';
+import type { AuditPendingTable, Database } from '../db/schema.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { sm3Hex } from '../shared/crypto.ts';
 
@@ -127,22 +127,7 @@ export function auditRow(actor: AuditActor, entry: AuditEntry, now: Date): Audit
 }
 
 /** An `audit_pending` row, every column given. */
-export interface AuditPendingRow {
-  id: string;
-  occurred_at: Date;
-  actor_user_id: string | null;
-  actor_name: string | null;
-  actor_role: string | null;
-  contract_id: string | null;
-  action: string;
-  entity_type: string;
-  entity_id: string | null;
-  before: string | null;
-  after: string | null;
-  client_ip: string | null;
-  hash_head: string;
-  hash_tail: string;
-}
+export type AuditPendingRow = Insertable<AuditPendingTable>;
 
 /** The INSERT of an audit row ({@link auditRow}), not yet executed. */
 export function auditInsert(qc: QueryCreator<Database>, actor: AuditActor, entry: AuditEntry, now: Date) {
