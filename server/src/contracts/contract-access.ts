@@ -115,7 +115,9 @@ export async function requireLocatedRecord(
   notFound: () => AppError,
   allowed?: readonly Role[],
 ): Promise<ContractAccess> {
-  return asRecordAccess(() => requireContractAccess(db, ctx, record.contractId, allowed), record, notFound);
+  const found = UUID_RE.test(record.contractId) ? await findContractGrants(db, ctx.user.id, record.contractId, ctx.now) : undefined;
+  if (!found) throw notFound();
+  return requireLocatedRecordOfGrants(ctx, record, found.grants, notFound, allowed);
 }
 
 /** A record's contract, place and label, as {@link requireLocatedRecord} checks them. */
@@ -128,23 +130,13 @@ export interface LocatedRecord {
 
 /** {@link requireLocatedRecord} with the caller's grants read together with the record (contract.repo.ts `grantsColumn`). */
 export function requireLocatedRecordOfGrants(ctx: Ctx, record: LocatedRecord, grants: readonly Grant[], notFound: () => AppError, allowed?: readonly Role[]): ContractAccess {
-  return asRecordAccess(() => accessOfGrants(ctx, grants, allowed), record, notFound);
-}
-
-function asRecordAccess<T extends ContractAccess | Promise<ContractAccess>>(resolve: () => T, record: LocatedRecord, notFound: () => AppError): T {
-  const check = (access: ContractAccess): ContractAccess => {
-    if (!isInScope(access.scope, record) || !mayRead(access.clearance, record.label)) throw notFound();
-    return access;
-  };
-  const asNotFound = (e: unknown): never => {
+  let access: ContractAccess;
+  try {
+    access = accessOfGrants(ctx, grants, allowed);
+  } catch (e) {
     if (e instanceof AppError && e.code === 'CONTRACT_NOT_FOUND') throw notFound();
     throw e;
-  };
-  let r: T;
-  try {
-    r = resolve();
-  } catch (e) {
-    return asNotFound(e);
   }
-  return (r instanceof Promise ? r.then(check, asNotFound) : check(r as ContractAccess)) as T;
+  if (!isInScope(access.scope, record) || !mayRead(access.clearance, record.label)) throw notFound();
+  return access;
 }
