@@ -95,7 +95,7 @@ try {
     code = code || 1;
   } else {
     process.stdout.write(`✔ 日志检查：${scan.files} 个日志文件、${scan.lines} 行中未发现测试用的密码、TOTP 密钥、恢复码、会话令牌或完整身份证号（共查 ${new Set(secrets.map((s) => s.value)).size} 项）\n`);
-    rmSync(logDir, { recursive: true, force: true });
+    if (!process.env.KEEP_TEST_LOGS) rmSync(logDir, { recursive: true, force: true });
   }
 } finally {
   await pg.stop();

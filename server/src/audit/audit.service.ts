@@ -13,7 +13,7 @@
  * to the transaction itself).
  */
 import { randomUUID } from 'node:crypto';
-import type { Insertable, QueryCreator } from 'kysely';
+import { sql, type Insertable, type QueryCreator, type RawBuilder } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import type { AuditPendingTable, Database } from '../db/schema.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
@@ -128,6 +128,45 @@ export function auditRow(actor: AuditActor, entry: AuditEntry, now: Date): Audit
 
 /** An `audit_pending` row, every column given. */
 export type AuditPendingRow = Insertable<AuditPendingTable>;
+
+/** The columns of an `audit_pending` row, in insert order. */
+export const AUDIT_PENDING_COLUMNS: readonly (keyof AuditPendingRow)[] = [
+  'id', 'occurred_at', 'actor_user_id', 'actor_name', 'actor_role', 'contract_id', 'action', 'entity_type', 'entity_id', 'before', 'after', 'client_ip', 'hash_head', 'hash_tail',
+];
+
+/**
+ * A value an audit entry holds as `marker` ({@link lateMarker}) until the
+ * statement that inserts the row knows it (e.g. a number drawn there). It
+ * must be a string that JSON writes as it is (no quotes, backslashes or
+ * control characters).
+ */
+export interface LateAuditValue {
+  marker: string;
+  value: RawBuilder<string>;
+}
+
+/** A marker for a {@link LateAuditValue}: canonical JSON writes it unchanged, and it cannot collide with content. */
+export function lateMarker(): string {
+  return `late-${randomUUID()}`;
+}
+
+/**
+ * The INSERT, as raw SQL for a data-modifying WITH, of an audit row
+ * ({@link auditRow}) written only when the CTE `from` of the same statement
+ * has a row (e.g. the UPDATE of a version check), so a change that matched
+ * nothing records nothing. With `late`, the late value replaces its marker
+ * in the entry's JSON and in both halves of its hash input: the chain's hash
+ * covers exactly what is stored.
+ */
+export function auditInsertFrom(row: AuditPendingRow, from: string, late?: LateAuditValue): RawBuilder<unknown> {
+  const values = AUDIT_PENDING_COLUMNS.map((c) => {
+    const v = row[c] ?? null;
+    if (!late || (c !== 'after' && c !== 'hash_head' && c !== 'hash_tail')) return sql`${v}`;
+    const replaced = sql`replace(${v}::text, ${late.marker}::text, ${late.value})`;
+    return c === 'after' ? sql`${replaced}::jsonb` : replaced;
+  });
+  return sql`INSERT INTO audit_pending (${sql.join(AUDIT_PENDING_COLUMNS.map((c) => sql.ref(c)))}) SELECT ${sql.join(values)} FROM ${sql.table(from)}`;
+}
 
 /** The INSERT of an audit row ({@link auditRow}), not yet executed. */
 export function auditInsert(qc: QueryCreator<Database>, actor: AuditActor, entry: AuditEntry, now: Date) {

@@ -24,6 +24,7 @@ import * as m0018 from './migrations/2026-11-24T0018-export-limit-index.ts';
 import * as m0019 from './migrations/2026-11-24T0019-platform-auditor-retention.ts';
 import * as m0020 from './migrations/2026-11-24T0020-work-order-details-sealing.ts';
 import * as m0021 from './migrations/2026-11-24T0021-incident-search-table.ts';
+import * as m0022 from './migrations/2026-11-24T0022-statement-guard.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0001-foundation': m0001,
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0019-platform-auditor-retention': m0019,
   '2026-11-24T0020-work-order-details-sealing': m0020,
   '2026-11-24T0021-incident-search-table': m0021,
+  '2026-11-24T0022-statement-guard': m0022,
 };
 
 class StaticProvider implements MigrationProvider {

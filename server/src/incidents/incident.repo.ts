@@ -3,9 +3,10 @@
  * (the hot path of every incident command).
  */
 import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely';
-import { first, precompiled, type Placeholders, type Precompiled } from '../db/precompiled.ts';
-import type { AuditPendingRow } from '../audit/audit.service.ts';
-import type { Trx } from '../db/database.ts';
+import { auditInsertFrom, type AuditPendingRow } from '../audit/audit.service.ts';
+import type { DbOrTrx, Trx } from '../db/database.ts';
+import { setClause, valuesClause } from '../db/raw-rows.ts';
+import { CLOCK_CHANGED_SQLSTATE } from '../sla/sla-clock.repo.ts';
 import type { IncidentEventsTable, IncidentsTable } from '../db/schema.ts';
 
 /** The next incident number, `GZ{year of report}-{000123}`, drawn inside the INSERT that uses it. */
@@ -22,89 +23,83 @@ export interface IncidentSlaColumns {
   sla_at_risk: boolean;
 }
 
+/** The timeline event of an incident write (its incident is the row written). */
+export type IncidentEventValues = Omit<Insertable<IncidentEventsTable>, 'incident_id'>;
+
+/** The INSERT of a timeline event for the incident the CTE `inc` wrote, if it wrote one. */
+function eventFromInc(e: IncidentEventValues): RawBuilder<unknown> {
+  return sql`INSERT INTO incident_events (incident_id, type, at, actor_user_id, actor_name, actor_role, data)
+    SELECT inc.id, ${e.type}::text, ${e.at}::timestamptz, ${e.actor_user_id ?? null}::uuid, ${e.actor_name ?? null}::text,
+      ${e.actor_role ?? null}::text, ${e.data ?? '{}'}::jsonb FROM inc`;
+}
+
+/** SQLSTATE of an incident write whose version check matched nothing after its clock was written (migration 0022 `yunwei_fail`). */
+const VERSION_CHANGED_SQLSTATE = 'YW002';
+
+/** Outcome of {@link writeIncidentCommand}. */
+export type CommandWrite = { ok: true; version: number; status: string } | { ok: false; conflict: 'version' | 'clock' };
+
 /**
- * Update an incident if it still has `expectedVersion` (incrementing it), add
- * its timeline event and its audit row (`audit`: audit.service `auditRow`),
- * in one statement. Undefined when the version did not match: the row and its
- * event are then not written, and the caller must throw so the transaction
- * rolls back (the audit row is inserted whatever the outcome).
- *
- * Precompiled (db/precompiled.ts) once per set of updated columns: a command
- * type always updates the same columns, so there are a handful of shapes.
+ * Write an incident command as one statement: update the incident if it
+ * still has `expectedVersion` (incrementing it), add its timeline event and
+ * its audit row (audit.service `auditRow`) and, with `clock`, store its
+ * recomputed SLA clock (sla-clock.service `prepareClockEvents`) if the clock
+ * is still the version read. Either everything is written or nothing:
+ * - version changed: the UPDATE matches nothing, so neither does anything
+ *   that depends on it; with a clock (written first, in the sweep's lock
+ *   order), the statement fails instead (`yunwei_fail`);
+ * - clock changed meanwhile (another writer recorded events): the statement
+ *   fails; the caller recomputes from a fresh read.
+ * Autocommitted on its own, or part of the caller's transaction.
  */
-export async function updateWithEvent(
-  trx: Trx,
-  incidentId: string,
-  expectedVersion: number,
-  set: Updateable<IncidentsTable>,
-  event: Insertable<IncidentEventsTable>,
-  audit: AuditPendingRow,
-): Promise<{ version: number; status: string } | undefined> {
-  const given = Object.entries(set).filter(([, v]) => v !== undefined);
-  const columns = given.map(([k]) => k).sort();
-  const key = columns.join(',');
-  let q = UPDATE_SHAPES.get(key);
-  if (!q) {
-    q = updateWithEventQuery(columns);
-    UPDATE_SHAPES.set(key, q);
+export async function writeIncidentCommand(
+  db: DbOrTrx,
+  w: { incidentId: string; expectedVersion: number; set: Updateable<IncidentsTable>; event: IncidentEventValues; audit: AuditPendingRow; clock?: RawBuilder<unknown> | undefined },
+): Promise<CommandWrite> {
+  const update = sql`UPDATE incidents SET ${setClause(w.set)}, version = version + 1
+      WHERE id = ${w.incidentId}::uuid AND version = ${w.expectedVersion}::int${w.clock ? sql` AND EXISTS (SELECT 1 FROM sch)` : sql``}
+      RETURNING id, version, status`;
+  const guard = w.clock
+    ? sql`CASE WHEN NOT EXISTS (SELECT 1 FROM clk) THEN yunwei_fail(${CLOCK_CHANGED_SQLSTATE}, 'the clock changed since it was read')
+        WHEN NOT EXISTS (SELECT 1 FROM inc) THEN yunwei_fail(${VERSION_CHANGED_SQLSTATE}, 'the incident changed since it was read') END`
+    : sql`NULL::boolean`;
+  try {
+    const r = await sql<{ version: number | null; status: string | null }>`
+      WITH ${w.clock ? sql`${w.clock}, ` : sql``}inc AS (${update}),
+        ev AS (${eventFromInc(w.event)}),
+        a AS (${auditInsertFrom(w.audit, 'inc')})
+      SELECT ${guard} AS guard, inc.version, inc.status FROM (SELECT 1) AS one LEFT JOIN inc ON true`.execute(db);
+    const row = r.rows[0];
+    return row && row.version !== null && row.status !== null ? { ok: true, version: row.version, status: row.status } : { ok: false, conflict: 'version' };
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === CLOCK_CHANGED_SQLSTATE) return { ok: false, conflict: 'clock' };
+    if (code === VERSION_CHANGED_SQLSTATE) return { ok: false, conflict: 'version' };
+    throw e;
   }
-  const values: Record<string, unknown> = {
-    incidentId,
-    expectedVersion,
-    evType: event.type,
-    evAt: event.at,
-    evActorUserId: event.actor_user_id ?? null,
-    evActorName: event.actor_name ?? null,
-    evActorRole: event.actor_role ?? null,
-    evData: event.data ?? '{}',
-  };
-  for (const [k, v] of given) values[`set.${k}`] = v;
-  for (const [k, v] of Object.entries(audit)) values[`audit.${k}`] = v;
-  return first(trx, q, values);
 }
 
-type UpdateResult = { version: number; status: string };
-const UPDATE_SHAPES = new Map<string, Precompiled<Record<string, unknown>, UpdateResult>>();
-
-function updateWithEventQuery(columns: readonly string[]): Precompiled<Record<string, unknown>, UpdateResult> {
-  return precompiled((db, p: Placeholders<Record<string, unknown>>) =>
-    db
-      .with('a', (qc) => qc.insertInto('audit_pending').values(Object.fromEntries(AUDIT_PENDING_COLUMNS.map((c) => [c, p[`audit.${c}`]])) as unknown as AuditPendingRow))
-      .with('u', (qb) =>
-        qb
-          .updateTable('incidents')
-          .set({ ...(Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])) as Updateable<IncidentsTable>), version: sql`version + 1` })
-          .where('id', '=', p['incidentId'] as string)
-          .where('version', '=', p['expectedVersion'] as number)
-          .returning(['id', 'version', 'status']),
-      )
-      .with('ev', (qb) =>
-        qb
-          .insertInto('incident_events')
-          .columns(['incident_id', 'type', 'at', 'actor_user_id', 'actor_name', 'actor_role', 'data'])
-          .expression((eb) =>
-            eb
-              .selectFrom('u')
-              .select([
-                'u.id',
-                sql<string>`${p['evType']}::text`.as('type'),
-                sql<Date>`${p['evAt']}::timestamptz`.as('at'),
-                sql<string | null>`${p['evActorUserId']}::uuid`.as('actor_user_id'),
-                sql<string | null>`${p['evActorName']}::text`.as('actor_name'),
-                sql<string | null>`${p['evActorRole']}::text`.as('actor_role'),
-                sql<string>`${p['evData']}::jsonb`.as('data'),
-              ]),
-          ),
-      )
-      .selectFrom('u')
-      .select(['version', 'status']),
-  );
+/**
+ * Insert a new incident as one statement, with its SLA clock (sla-clock.service
+ * `prepareNewClock`), its first timeline event and its audit row. The number
+ * is drawn in the statement ({@link incidentNumber}, from the year of
+ * `reported_at`): the audit entry holds `numberMarker` where the number goes
+ * (audit.service `LateAuditValue`).
+ */
+export async function insertIncident(
+  db: DbOrTrx,
+  w: { row: Omit<Insertable<IncidentsTable>, 'number'> & { reported_at: Date }; clock: RawBuilder<unknown>; event: IncidentEventValues; audit: AuditPendingRow; numberMarker: string },
+): Promise<{ id: string; number: string }> {
+  const r = await sql<{ id: string; number: string }>`
+    WITH ${w.clock},
+      inc AS (INSERT INTO incidents ${valuesClause({ ...w.row, number: incidentNumber(w.row.reported_at) })} RETURNING id, number),
+      ev AS (${eventFromInc(w.event)}),
+      a AS (${auditInsertFrom(w.audit, 'inc', { marker: w.numberMarker, value: sql.ref('inc.number') })})
+    SELECT id, number FROM inc`.execute(db);
+  const row = r.rows[0];
+  if (!row) throw new Error('incidents: the insert returned no row');
+  return row;
 }
-
-/** The columns of an `audit_pending` row, as audit.service `auditRow` gives them. */
-const AUDIT_PENDING_COLUMNS: readonly (keyof AuditPendingRow)[] = [
-  'id', 'occurred_at', 'actor_user_id', 'actor_name', 'actor_role', 'contract_id', 'action', 'entity_type', 'entity_id', 'before', 'after', 'client_ip', 'hash_head', 'hash_tail',
-];
 
 /** Store the SLA columns of many incidents in one statement, skipping rows whose columns are unchanged. */
 export async function updateIncidentSlaColumns(trx: Trx, rows: readonly ({ id: string } & IncidentSlaColumns)[]): Promise<void> {

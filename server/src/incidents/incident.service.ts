@@ -8,7 +8,7 @@ import type { Db, Trx } from '../db/database.ts';
 import { first, precompiled, type Placeholders } from '../db/precompiled.ts';
 import { AppError } from '../errors.ts';
 import type { Ctx } from '../shared/context.ts';
-import { auditRow, recordAudit } from '../audit/audit.service.ts';
+import { auditRow, lateMarker } from '../audit/audit.service.ts';
 import { actorOf } from '../orgs/user.service.ts';
 import { requireContractAccess, requireLocatedRecordOfGrants } from '../contracts/contract-access.ts';
 import { grantsColumn } from '../contracts/contract.repo.ts';
@@ -20,10 +20,11 @@ import { LABEL_SETTERS } from '../auth/roles.ts';
 import type { Role } from '../auth/roles.ts';
 import type { TContractDefinition } from '../contracts/contract-definition.schema.ts';
 import { loadSlaContext } from '../sla/sla-context.ts';
-import { openClock, recordSubjectClockEvents, findClock, registerClockSubject, registerClockSubjectSql, type ClockView } from '../sla/sla-clock.service.ts';
-import { incidentNumber, syncIncidentSlaFromClocks, updateIncidentSlaColumns, updateWithEvent } from './incident.repo.ts';
+import { findClock, prepareClockEvents, prepareNewClock, registerClockSubject, registerClockSubjectSql, type ClockView, type PreparedClockWrite } from '../sla/sla-clock.service.ts';
+import { clockOfSubjectColumn, parseVersionedClock, type RawVersionedClock } from '../sla/sla-clock.repo.ts';
+import { insertIncident, syncIncidentSlaFromClocks, updateIncidentSlaColumns, writeIncidentCommand } from './incident.repo.ts';
 import type { SlaEvent, SlaTargetKind } from '../sla/sla-engine.ts';
-import { createReportUpNotices } from '../notices/report-up.service.ts';
+import { createReportUpNotices, hasReportUpNotices } from '../notices/report-up.service.ts';
 import { maskText } from '../privacy/pii.ts';
 import { piiLookupIndex, sealIncident, type IncidentPiiField } from './incident-pii.ts';
 import { PII_REVEALERS } from '../privacy/reveal.service.ts';
@@ -123,7 +124,7 @@ function levelOf(def: TContractDefinition, key: string) {
   return def.severityLevels.find((l) => l.key === key);
 }
 
-/** Create an incident (and its SLA clock) in one transaction. */
+/** Create an incident with its SLA clock, first event and audit row, all or nothing. */
 export async function createIncident(db: Db, ctx: Ctx, contractId: string, input: NewIncident) {
   const { roles, scope, clearance, head } = await requireContractAccess(db, ctx, contractId, REPORTERS);
   const securityLabel = input.securityLabel ?? DEFAULT_LABEL;
@@ -145,83 +146,73 @@ export async function createIncident(db: Db, ctx: Ctx, contractId: string, input
   if (suggested && levelKey !== suggested && !input.levelReason?.trim()) {
     throw new AppError('VALIDATION_FAILED', `系统建议的等级为「${levelOf(def, suggested)?.name ?? suggested}」，选择其他等级须填写理由`);
   }
+  const id = randomUUID();
+  const pii = sealIncident(id, { title: input.title, description: input.description, reporterName: input.reporterName, reporterContact: input.reporterContact ?? null });
+  const title = pii.masked.title ?? '';
+  // The clock is computed first, so the incident row carries its SLA columns from the start.
+  const clock = prepareNewClock(sla, { contractId, subjectType: 'incident', subjectId: id, systemKey: input.systemKey, levelKey, conditions: { siteZone, tags: input.tags }, reportedAt: input.reportedAt }, ctx.now);
+  // The number is drawn by the INSERT: the audit entry holds a marker that the statement replaces with it.
+  const numberMarker = lateMarker();
+  const write = (q: Db | Trx) =>
+    insertIncident(q, {
+      row: {
+        id,
+        contract_id: contractId,
+        title,
+        description: pii.masked.description ?? '',
+        pii_sealed: pii.sealed,
+        pii_index: pii.indexes,
+        pii_sealed_at: ctx.now,
+        system_key: input.systemKey,
+        site: place.site,
+        site_key: place.siteKey,
+        district: place.district,
+        street: place.street,
+        site_zone: siteZone ?? null,
+        channel: input.channel,
+        reporter_name: pii.masked.reporterName ?? '',
+        reporter_org: input.reporterOrg ?? null,
+        reporter_contact: pii.masked.reporterContact ?? null,
+        reported_at: input.reportedAt,
+        created_at: ctx.now,
+        created_by: ctx.user.id,
+        level_key: levelKey,
+        suggested_level_key: suggested,
+        level_reason: input.levelReason ?? null,
+        impact: JSON.stringify(input.impact),
+        tags: input.tags ?? [],
+        status: 'new',
+        leader_approval_required: level.requiresLeaderApproval !== undefined,
+        updated_at: ctx.now,
+        // the label's HMAC is computed here, in JS: no extra statement on the hot path
+        security_label: securityLabel,
+        label_mac: labelMac('incidents', id, contractId, securityLabel),
+        ...slaColumnsOf(clock.view),
+      },
+      clock: clock.ctes,
+      event: {
+        type: 'created',
+        at: ctx.now,
+        actor_user_id: ctx.user.id,
+        actor_name: ctx.user.displayName,
+        actor_role: roles[0] ?? null,
+        data: JSON.stringify({ reportedAt: input.reportedAt.toISOString(), channel: input.channel, levelKey, suggestedLevelKey: suggested, levelReason: input.levelReason ?? null }),
+      },
+      audit: auditRow(
+        actorOf(ctx, roles[0] ?? null),
+        { action: 'incident.created', entityType: 'incident', entityId: id, contractId, after: { number: numberMarker, title, systemKey: input.systemKey, levelKey, suggestedLevelKey: suggested, channel: input.channel, reportedAt: input.reportedAt.toISOString(), securityLabel } },
+        ctx.now,
+      ),
+      numberMarker,
+    });
+  const created = { id, levelKey, suggestedLevelKey: suggested };
+  // One autocommitted statement, unless the level reports up: its notices join the transaction.
+  if (!hasReportUpNotices(def, levelKey)) return { ...created, number: (await write(db)).number };
   return db.transaction().execute(async (trx) => {
-    const id = randomUUID();
-    const pii = sealIncident(id, { title: input.title, description: input.description, reporterName: input.reporterName, reporterContact: input.reporterContact ?? null });
-    const title = pii.masked.title ?? '';
-    // The clock first (computed before it is written), so the incident row carries its SLA columns from the start.
-    const clock = await openClock(
-      trx,
-      { contractId, subjectType: 'incident', subjectId: id, systemKey: input.systemKey, levelKey, conditions: { siteZone, tags: input.tags }, reportedAt: input.reportedAt },
-      ctx.now,
-      { sla, syncSubject: false },
-    );
-    // The row and its first timeline event in one statement; the number is drawn in it too.
-    const row = await trx
-      .with('inc', (qb) =>
-        qb
-          .insertInto('incidents')
-          .values({
-            id,
-            contract_id: contractId,
-            number: incidentNumber(input.reportedAt),
-            title,
-            description: pii.masked.description ?? '',
-            pii_sealed: pii.sealed,
-            pii_index: pii.indexes,
-            pii_sealed_at: ctx.now,
-            system_key: input.systemKey,
-            site: place.site,
-            site_key: place.siteKey,
-            district: place.district,
-            street: place.street,
-            site_zone: siteZone ?? null,
-            channel: input.channel,
-            reporter_name: pii.masked.reporterName ?? '',
-            reporter_org: input.reporterOrg ?? null,
-            reporter_contact: pii.masked.reporterContact ?? null,
-            reported_at: input.reportedAt,
-            created_at: ctx.now,
-            created_by: ctx.user.id,
-            level_key: levelKey,
-            suggested_level_key: suggested,
-            level_reason: input.levelReason ?? null,
-            impact: JSON.stringify(input.impact),
-            tags: input.tags ?? [],
-            status: 'new',
-            leader_approval_required: level.requiresLeaderApproval !== undefined,
-            updated_at: ctx.now,
-            // the label's HMAC is computed here, in JS: no extra statement on the hot path
-            security_label: securityLabel,
-            label_mac: labelMac('incidents', id, contractId, securityLabel),
-            ...slaColumnsOf(clock),
-          })
-          .returning(['id', 'number']),
-      )
-      .with('ev', (qb) =>
-        qb.insertInto('incident_events').values({
-          incident_id: id,
-          type: 'created',
-          at: ctx.now,
-          actor_user_id: ctx.user.id,
-          actor_name: ctx.user.displayName,
-          actor_role: roles[0] ?? null,
-          data: JSON.stringify({ reportedAt: input.reportedAt.toISOString(), channel: input.channel, levelKey, suggestedLevelKey: suggested, levelReason: input.levelReason ?? null }),
-        }),
-      )
-      .selectFrom('inc')
-      .select(['id', 'number'])
-      .executeTakeFirstOrThrow();
-    const number = row.number;
+    const { number } = await write(trx);
     const systemName = def.systems.find((s) => s.key === input.systemKey)?.name ?? input.systemKey;
-    await createReportUpNotices(trx, def, { incidentId: row.id, contractId, number, title, levelKey, levelName: level.name, systemName, reportedAt: input.reportedAt }, ctx.now);
-    await recordAudit(
-      trx,
-      actorOf(ctx, roles[0] ?? null),
-      { action: 'incident.created', entityType: 'incident', entityId: row.id, contractId, after: { number, title, systemKey: input.systemKey, levelKey, suggestedLevelKey: suggested, channel: input.channel, reportedAt: input.reportedAt.toISOString(), securityLabel } },
-      ctx.now,
-    );
-    return { id: row.id, number: row.number, levelKey, suggestedLevelKey: suggested };
+    await createReportUpNotices(trx, def, { incidentId: id, contractId, number, title, levelKey, levelName: level.name, systemName, reportedAt: input.reportedAt }, ctx.now);
+    return { ...created, number };
   });
 }
 
@@ -261,29 +252,43 @@ export function incidentNotFound(): AppError {
 
 /**
  * An incident with its contract's head (so the SLA context needs no query of
- * its own) and the caller's grants (so one statement decides whether they may see it).
+ * its own) and the caller's grants (so one statement decides whether they may
+ * see it); `withClock`: and its SLA clock with its history, what a command
+ * recomputes it from (sla-clock.repo `clockOfSubjectColumn`).
  */
-const VISIBLE_INCIDENT = precompiled((db, p: Placeholders<{ incidentId: string; userId: string; now: Date }>) =>
-  db
-    .selectFrom('incidents')
-    .innerJoin('contracts', 'contracts.id', 'incidents.contract_id')
-    .selectAll('incidents')
-    .select(['contracts.current_version_id as contract_version_id', 'contracts.timezone as contract_timezone'])
-    .select(grantsColumn(p.userId, p.now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at')))
-    .where('incidents.id', '=', p.incidentId),
-);
+function visibleIncidentQuery(withClock: boolean) {
+  return precompiled((db, p: Placeholders<{ incidentId: string; userId: string; now: Date }>) =>
+    db
+      .selectFrom('incidents')
+      .innerJoin('contracts', 'contracts.id', 'incidents.contract_id')
+      .selectAll('incidents')
+      .select(['contracts.current_version_id as contract_version_id', 'contracts.timezone as contract_timezone'])
+      .select(grantsColumn(p.userId, p.now, sql.ref('contracts.id'), sql.ref('contracts.vendor_access_ends_at')))
+      .select(withClock ? clockOfSubjectColumn('incident', sql.ref('incidents.id')) : sql<RawVersionedClock | null>`NULL::json`.as('clock'))
+      .where('incidents.id', '=', p.incidentId),
+  );
+}
+const VISIBLE_INCIDENT = visibleIncidentQuery(false);
+const VISIBLE_INCIDENT_WITH_CLOCK = visibleIncidentQuery(true);
 
-/** Load an incident the caller may see; otherwise INCIDENT_NOT_FOUND (never the record). */
-async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: readonly Role[]) {
+/** Load an incident the caller may see (with its clock when asked); otherwise INCIDENT_NOT_FOUND (never the record). */
+async function loadVisible(db: Db, ctx: Ctx, incidentId: string, allowed?: readonly Role[], withClock = false) {
   if (!/^[0-9a-f-]{36}$/i.test(incidentId)) throw incidentNotFound();
-  // The contract's current version comes along, so the SLA context needs no query of its own.
-  const row = await first(db, VISIBLE_INCIDENT, { incidentId, userId: ctx.user.id, now: ctx.now });
+  const row = await first(db, withClock ? VISIBLE_INCIDENT_WITH_CLOCK : VISIBLE_INCIDENT, { incidentId, userId: ctx.user.id, now: ctx.now });
   if (!row) throw incidentNotFound();
-  const { contract_version_id, contract_timezone, grants, ...inc } = row;
+  const { contract_version_id, contract_timezone, grants, clock, ...inc } = row;
   // a label whose MAC fails reads as the highest (fail closed)
   const read = readLabel('incidents', inc);
   const { roles, clearance } = requireLocatedRecordOfGrants(ctx, { contractId: inc.contract_id, district: inc.district, street: inc.street, label: read.label }, grants, incidentNotFound, allowed);
-  return { inc, label: read.label, read, roles, clearance, contractHead: { current_version_id: contract_version_id, timezone: contract_timezone } };
+  return {
+    inc,
+    label: read.label,
+    read,
+    roles,
+    clearance,
+    contractHead: { current_version_id: contract_version_id, timezone: contract_timezone },
+    clock: clock ? parseVersionedClock(clock) : null,
+  };
 }
 
 /**
@@ -301,9 +306,30 @@ export async function requireIncidentAccess(
   return { contractId: inc.contract_id, roles, clearance, label, version: inc.version, number: inc.number };
 }
 
-/** Apply a command; `expectedVersion` must match the stored version. */
+/** How often a command is recomputed when its clock changed between its read and its write. */
+const CLOCK_ATTEMPTS = 3;
+
+/**
+ * Apply a command; `expectedVersion` must match the stored version. The
+ * command is computed from one read (the incident, its clock, the caller's
+ * grants) and written by one statement that checks both versions. When only
+ * the clock changed meanwhile (another writer recorded an event on it, e.g.
+ * a report-up confirmation), the command is computed again from a fresh read.
+ */
 export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string, expectedVersion: number, cmd: IncidentCommand) {
-  const { inc, roles, contractHead } = await loadVisible(db, ctx, incidentId);
+  for (let attempt = 1; ; attempt++) {
+    const r = await attemptCommand(db, ctx, incidentId, expectedVersion, cmd);
+    if (r !== 'clockChanged') return r;
+    if (attempt >= CLOCK_ATTEMPTS) throw versionConflict(null);
+  }
+}
+
+function versionConflict(currentVersion: number | null): AppError {
+  return new AppError('VERSION_CONFLICT', '该故障单已被他人修改，请刷新后重试', currentVersion === null ? undefined : { currentVersion });
+}
+
+async function attemptCommand(db: Db, ctx: Ctx, incidentId: string, expectedVersion: number, cmd: IncidentCommand): Promise<{ id: string; version: number; status: string } | 'clockChanged'> {
+  const { inc, roles, contractHead, clock: storedClock } = await loadVisible(db, ctx, incidentId, undefined, true);
   const allowed = COMMAND_ROLES[cmd.type];
   const actingRole = roles.find((r) => allowed.includes(r));
   if (!actingRole && !ctx.user.isPlatformAdmin) {
@@ -442,25 +468,37 @@ export async function applyIncidentCommand(db: Db, ctx: Ctx, incidentId: string,
   }
   eventData = Object.fromEntries(Object.entries(eventData).map(([k, v]) => [k, typeof v === 'string' ? maskText(v) : v]));
 
-  return db.transaction().execute(async (trx) => {
-    // The clock first, in the same lock order as the sweep (clock, then incident); its columns go into the one UPDATE below.
-    const clock = slaEvents.length > 0 ? await recordSubjectClockEvents(trx, 'incident', incidentId, slaEvents, ctx.now, { sla, syncSubject: false }) : null;
-    const event = { incident_id: incidentId, type: cmd.type, at, actor_user_id: ctx.user.id, actor_name: ctx.user.displayName, actor_role: actingRole ?? 'platformAdmin', data: JSON.stringify(eventData) };
-    // The audit row goes into the same statement: if the update matches, the incident is at the version
-    // the caller saw, so its new version and status are known now; if it does not, the transaction rolls back.
-    const next = { status: typeof patch['status'] === 'string' ? patch['status'] : inc.status, version: expectedVersion + 1 };
-    const audit = { action: `incident.${cmd.type}`, entityType: 'incident', entityId: incidentId, contractId: inc.contract_id, before: { status: inc.status, levelKey: inc.level_key, version: inc.version }, after: { ...next, ...eventData } };
-    const updated = await updateWithEvent(trx, incidentId, expectedVersion, { ...patch, ...(clock ? slaColumnsOf(clock) : {}), updated_at: ctx.now }, event, auditRow(actorOf(ctx, actingRole ?? null), audit, ctx.now));
-    if (!updated) {
-      throw new AppError('VERSION_CONFLICT', '该故障单已被他人修改，请刷新后重试', { currentVersion: inc.version });
-    }
-    if (cmd.type === 'changeLevel') {
-      const level = levelOf(def, cmd.levelKey);
-      const systemName = def.systems.find((s) => s.key === inc.system_key)?.name ?? inc.system_key;
-      await createReportUpNotices(trx, def, { incidentId, contractId: inc.contract_id, number: inc.number, title: inc.title, levelKey: cmd.levelKey, levelName: level?.name ?? cmd.levelKey, systemName, reportedAt: new Date(inc.reported_at) }, ctx.now);
-    }
-    return { id: incidentId, version: updated.version, status: updated.status };
-  });
+  let clock: PreparedClockWrite | null = null;
+  if (slaEvents.length > 0) {
+    if (!storedClock) throw new AppError('NOT_FOUND', '计时器不存在');
+    clock = prepareClockEvents(sla, storedClock, slaEvents, ctx.now);
+  }
+  // The audit row can say what the incident becomes: it is written only if the version check passes.
+  const next = { status: typeof patch['status'] === 'string' ? patch['status'] : inc.status, version: expectedVersion + 1 };
+  const audit = { action: `incident.${cmd.type}`, entityType: 'incident', entityId: incidentId, contractId: inc.contract_id, before: { status: inc.status, levelKey: inc.level_key, version: inc.version }, after: { ...next, ...eventData } };
+  const write = {
+    incidentId,
+    expectedVersion,
+    set: { ...patch, ...(clock ? slaColumnsOf(clock.view) : {}), updated_at: ctx.now },
+    event: { type: cmd.type, at, actor_user_id: ctx.user.id, actor_name: ctx.user.displayName, actor_role: actingRole ?? 'platformAdmin', data: JSON.stringify(eventData) },
+    audit: auditRow(actorOf(ctx, actingRole ?? null), audit, ctx.now),
+    clock: clock?.ctes,
+  };
+  // One autocommitted statement, unless a new level reports up: its notices join the transaction.
+  const written =
+    cmd.type === 'changeLevel' && hasReportUpNotices(def, cmd.levelKey)
+      ? await db.transaction().execute(async (trx) => {
+          const w = await writeIncidentCommand(trx, write);
+          if (!w.ok) return w; // a failed statement has aborted the transaction: it rolls back
+          const level = levelOf(def, cmd.levelKey);
+          const systemName = def.systems.find((s) => s.key === inc.system_key)?.name ?? inc.system_key;
+          await createReportUpNotices(trx, def, { incidentId, contractId: inc.contract_id, number: inc.number, title: inc.title, levelKey: cmd.levelKey, levelName: level?.name ?? cmd.levelKey, systemName, reportedAt: new Date(inc.reported_at) }, ctx.now);
+          return w;
+        })
+      : await writeIncidentCommand(db, write);
+  if (written.ok) return { id: incidentId, version: written.version, status: written.status };
+  if (written.conflict === 'clock') return 'clockChanged';
+  throw versionConflict(inc.version);
 }
 
 const LIFECYCLE: ReadonlySet<string> = new Set(['acknowledge', 'arrive', 'startWork', 'wait', 'resume', 'resolve', 'callback', 'close', 'reopen']);

@@ -57,6 +57,12 @@ async function firstContact(trx: Trx, contractId: string, position: string, afte
   return q.orderBy('priority').orderBy('created_at').limit(1).executeTakeFirst();
 }
 
+/** Whether a level names anyone to report up to: then {@link createReportUpNotices} writes notices for its incidents. */
+export function hasReportUpNotices(def: TContractDefinition, levelKey: string): boolean {
+  const level = def.severityLevels.find((l) => l.key === levelKey);
+  return level !== undefined && level.targets.some((t) => t.kind === 'reportUp' && (t.notify?.length ?? 0) > 0);
+}
+
 /**
  * Create the notices of every report-up target of the incident's level, in
  * the incident's transaction, and enqueue their first step.

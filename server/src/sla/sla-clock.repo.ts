@@ -12,7 +12,7 @@
  * clock's `sla_clock_schedules` row; the sweep writes only that row, and only
  * if it is still the version it read.
  */
-import { sql } from 'kysely';
+import { sql, type AliasedRawBuilder, type RawBuilder } from 'kysely';
 import type { DbOrTrx, Trx } from '../db/database.ts';
 
 /** A clock row as the recomputation needs it. */
@@ -77,12 +77,13 @@ export interface SignalInsert {
 /** The columns a history and its signals come back as from SQL (json_agg), before parsing. */
 type RawHistory = { events: [string, number, Record<string, unknown> | null][]; signals: [string, string, number, number][] };
 
-/** Per clock `c`: its events in order, and its signals (instants as epoch milliseconds: cheaper both sides than text). */
-const HISTORY_COLUMNS = sql`
-  coalesce((SELECT json_agg(json_build_array(e.type, floor(extract(epoch FROM e.at) * 1000)::bigint, e.data) ORDER BY e.id)
-    FROM sla_events e WHERE e.clock_id = c.id), '[]'::json) AS events,
-  coalesce((SELECT json_agg(json_build_array(s.target_key, s.kind, s.percent, floor(extract(epoch FROM s.deadline_at) * 1000)::bigint))
-    FROM sla_signals s WHERE s.clock_id = c.id), '[]'::json) AS signals`;
+/** Per clock `c`: its events in order (instants as epoch milliseconds: cheaper both sides than text). */
+const EVENTS_JSON = sql`coalesce((SELECT json_agg(json_build_array(e.type, floor(extract(epoch FROM e.at) * 1000)::bigint, e.data) ORDER BY e.id)
+    FROM sla_events e WHERE e.clock_id = c.id), '[]'::json)`;
+/** Per clock `c`: its recorded signals. */
+const SIGNALS_JSON = sql`coalesce((SELECT json_agg(json_build_array(s.target_key, s.kind, s.percent, floor(extract(epoch FROM s.deadline_at) * 1000)::bigint))
+    FROM sla_signals s WHERE s.clock_id = c.id), '[]'::json)`;
+const HISTORY_COLUMNS = sql`${EVENTS_JSON} AS events, ${SIGNALS_JSON} AS signals`;
 
 function parseHistory<T extends ClockRow>(row: T & RawHistory): Omit<T, keyof RawHistory> & { events: StoredClockEvent[]; signals: Set<string> } {
   const { events, signals, ...clock } = row;
@@ -101,7 +102,7 @@ function parseHistory<T extends ClockRow>(row: T & RawHistory): Omit<T, keyof Ra
  * lock. Every writer of events also updates the clock row, so an unchanged
  * row version means an unchanged history.
  */
-export async function lockClockWithHistory(trx: Trx, by: { id: string } | { subjectType: string; subjectId: string }): Promise<ClockWithEvents | undefined> {
+export async function lockClockWithHistory(trx: Trx, by: { id: string } | { subjectType: string; subjectId: string }): Promise<VersionedClock | undefined> {
   const where = 'id' in by ? sql`c.id = ${by.id}::uuid` : sql`c.subject_type = ${by.subjectType} AND c.subject_id = ${by.subjectId}::uuid`;
   const r = await sql<ClockRow & RawHistory & { locked: string; seen: string | null }>`
     SELECT c.id, c.contract_id, c.subject_type, c.subject_id, c.system_key, c.conditions,
@@ -110,64 +111,11 @@ export async function lockClockWithHistory(trx: Trx, by: { id: string } | { subj
   const row = r.rows[0];
   if (!row) return undefined;
   const { locked, seen, ...rest } = row;
-  const clock = parseHistory(rest);
+  // the locked row is the latest version: its xmin is the version a write under the lock checks
+  const clock = { ...parseHistory(rest), version: locked };
   if (locked === seen) return clock;
-  const again = await loadClocksWithEvents(trx, [clock.id]);
-  return again[0];
-}
-
-/**
- * Store one recomputed clock, appending `events` to its history in the same
- * statement (the caller holds the clock's lock and computed with them).
- */
-export async function appendEventsAndUpdateClock(trx: Trx, update: ClockUpdate, events: readonly StoredClockEvent[], now: Date): Promise<void> {
-  const rows = JSON.stringify(events.map((e) => ({ type: e.type, at: e.at.toISOString(), data: e.data })));
-  await sql`
-    WITH ins AS (
-      INSERT INTO sla_events (clock_id, type, at, data, recorded_at)
-      SELECT ${update.id}::uuid, e.type, e.at, e.data, ${now}::timestamptz
-      FROM ROWS FROM (jsonb_to_recordset(${rows}::jsonb) AS (type text, at timestamptz, data jsonb)) WITH ORDINALITY AS e(type, at, data, n)
-      ORDER BY e.n
-    ), sch AS (
-      INSERT INTO sla_clock_schedules AS s (clock_id, subject_type, subject_id, next_at, steps, due_at, breached, at_risk)
-      VALUES (${update.id}::uuid, ${update.subject_type}, ${update.subject_id}::uuid, ${update.next_deadline_at}::timestamptz, ${update.schedule}::jsonb,
-        ${update.due_at}::timestamptz, ${update.breached}, ${update.at_risk})
-      ON CONFLICT (clock_id) DO UPDATE SET next_at = EXCLUDED.next_at, steps = EXCLUDED.steps, due_at = EXCLUDED.due_at,
-        breached = EXCLUDED.breached, at_risk = EXCLUDED.at_risk
-    )
-    UPDATE sla_clocks SET level_key = ${update.level_key}, is_open = ${update.is_open}, next_deadline_at = ${update.next_deadline_at}::timestamptz,
-      result = ${update.result}::jsonb, scheduled = true, computed_at = ${now}::timestamptz,
-      calendar_version = ${update.calendar_version}, contract_version_id = ${update.contract_version_id}::uuid
-    WHERE id = ${update.id}::uuid`.execute(trx);
-}
-
-/** Insert a new clock, already computed, with its first event; returns its id. */
-export async function insertComputedClock(
-  trx: Trx,
-  clock: Omit<ClockRow, 'id' | 'conditions'> & { conditions: string; update: Omit<ClockUpdate, 'id' | 'subject_type' | 'subject_id'> },
-  first: StoredClockEvent,
-  now: Date,
-): Promise<string> {
-  const u = clock.update;
-  const r = await sql<{ clock_id: string }>`
-    WITH c AS (
-      INSERT INTO sla_clocks (contract_id, subject_type, subject_id, system_key, conditions, is_open, level_key,
-        next_deadline_at, result, scheduled, computed_at, calendar_version, contract_version_id)
-      VALUES (${clock.contract_id}::uuid, ${clock.subject_type}, ${clock.subject_id}::uuid, ${clock.system_key}, ${clock.conditions}::jsonb,
-        ${u.is_open}, ${u.level_key}, ${u.next_deadline_at}::timestamptz, ${u.result}::jsonb, true, ${now}::timestamptz,
-        ${u.calendar_version}, ${u.contract_version_id}::uuid)
-      RETURNING id
-    ), sch AS (
-      INSERT INTO sla_clock_schedules (clock_id, subject_type, subject_id, next_at, steps, due_at, breached, at_risk)
-      SELECT c.id, ${clock.subject_type}, ${clock.subject_id}::uuid, ${u.next_deadline_at}::timestamptz, ${u.schedule}::jsonb,
-        ${u.due_at}::timestamptz, ${u.breached}, ${u.at_risk} FROM c
-    )
-    INSERT INTO sla_events (clock_id, type, at, data, recorded_at)
-    SELECT c.id, ${first.type}, ${first.at}::timestamptz, ${JSON.stringify(first.data)}::jsonb, ${now}::timestamptz FROM c
-    RETURNING clock_id`.execute(trx);
-  const id = r.rows[0]?.clock_id;
-  if (!id) throw new Error('sla: inserting the clock returned no row');
-  return id;
+  const [again] = await loadClocksWithEvents(trx, [clock.id]);
+  return again && { ...again, version: locked };
 }
 
 /**
@@ -355,4 +303,126 @@ export async function insertSignals(trx: Trx, signals: readonly SignalInsert[], 
     ON CONFLICT (clock_id, target_key, kind, percent, deadline_at) DO NOTHING
     RETURNING id, clock_id`.execute(trx);
   return r.rows.map((x) => ({ id: String(x.id), clock_id: x.clock_id }));
+}
+
+/** SQLSTATE a statement raises (migration 0022 `yunwei_fail`) when the clock it writes changed since it was read. */
+export const CLOCK_CHANGED_SQLSTATE = 'YW001';
+
+/** A clock with its history and signals, and its row version (`xmin`) when read: for an optimistic write ({@link clockWriteCtes}). */
+export interface VersionedClock extends ClockWithEvents {
+  version: string;
+}
+
+/** {@link VersionedClock} as the column of {@link clockOfSubjectColumn} brings it, before parsing. */
+export type RawVersionedClock = ClockRow & RawHistory & { version: string };
+
+/**
+ * The clock of a ticket, with its history, signals and row version, as one
+ * `clock` JSON column of a query that reads the ticket (`subjectId`: its id
+ * column): a writer reads everything it recomputes with in the statement
+ * that reads the ticket. Null when the ticket has no clock.
+ */
+export function clockOfSubjectColumn(subjectType: string, subjectId: RawBuilder<unknown>): AliasedRawBuilder<RawVersionedClock | null, 'clock'> {
+  return sql<RawVersionedClock | null>`(SELECT json_build_object('id', c.id, 'version', c.xmin::text, 'contract_id', c.contract_id,
+      'subject_type', c.subject_type, 'subject_id', c.subject_id, 'system_key', c.system_key, 'conditions', c.conditions,
+      'events', ${EVENTS_JSON}, 'signals', ${SIGNALS_JSON})
+    FROM sla_clocks c WHERE c.subject_type = ${subjectType}::text AND c.subject_id = ${subjectId})`.as('clock');
+}
+
+/** Parse the column of {@link clockOfSubjectColumn}. */
+export function parseVersionedClock(raw: RawVersionedClock): VersionedClock {
+  return parseHistory(raw);
+}
+
+/** What storing a recomputed clock writes, besides the clock row: its schedule, new events and new signals. */
+export interface ClockWriteParts {
+  update: ClockUpdate;
+  /** Events to append, in order. */
+  events: readonly StoredClockEvent[];
+  /** Signals the recomputation reached that the clock has not recorded (their `clock_id` is taken from `clk`). */
+  signals: readonly Omit<SignalInsert, 'clock_id'>[];
+  /** The notification job each new signal enqueues. */
+  job: SignalJobSpec;
+}
+
+/**
+ * CTEs after `clk` (one row, `id` and `contract_id`, when the clock was
+ * written): the schedule (`sch`, one row after the clock), the events, the
+ * signals each once and their notification jobs (payload and dedupe key as
+ * {@link replayDueSchedules} gives them).
+ */
+function afterClockCtes(p: ClockWriteParts, now: Date): RawBuilder<unknown> {
+  const u = p.update;
+  const events = JSON.stringify(p.events.map((e) => ({ type: e.type, at: e.at.toISOString(), data: e.data })));
+  const parts = [
+    sql`sch AS (
+      INSERT INTO sla_clock_schedules AS s (clock_id, subject_type, subject_id, next_at, steps, due_at, breached, at_risk)
+      SELECT clk.id, ${u.subject_type}::text, ${u.subject_id}::uuid, ${u.next_deadline_at}::timestamptz, ${u.schedule}::jsonb,
+        ${u.due_at}::timestamptz, ${u.breached}::boolean, ${u.at_risk}::boolean FROM clk
+      ON CONFLICT (clock_id) DO UPDATE SET next_at = EXCLUDED.next_at, steps = EXCLUDED.steps, due_at = EXCLUDED.due_at,
+        breached = EXCLUDED.breached, at_risk = EXCLUDED.at_risk
+      RETURNING s.clock_id
+    )`,
+    sql`sev AS (
+      INSERT INTO sla_events (clock_id, type, at, data, recorded_at)
+      SELECT clk.id, e.type, e.at, e.data, ${now}::timestamptz
+      FROM clk CROSS JOIN ROWS FROM (jsonb_to_recordset(${events}::jsonb) AS (type text, at timestamptz, data jsonb)) WITH ORDINALITY AS e(type, at, data, n)
+      ORDER BY e.n
+    )`,
+  ];
+  if (p.signals.length > 0) {
+    const signals = JSON.stringify(p.signals.map((s) => ({ target_key: s.target_key, kind: s.kind, percent: s.percent, deadline_at: s.deadline_at })));
+    parts.push(
+      sql`sig AS (
+        INSERT INTO sla_signals (clock_id, contract_id, target_key, kind, percent, deadline_at, fired_at)
+        SELECT clk.id, clk.contract_id, x.target_key, x.kind, x.percent, x.deadline_at, ${now}::timestamptz
+        FROM clk CROSS JOIN jsonb_to_recordset(${signals}::jsonb) AS x(target_key text, kind text, percent integer, deadline_at timestamptz)
+        ON CONFLICT (clock_id, target_key, kind, percent, deadline_at) DO NOTHING
+        RETURNING id
+      )`,
+      sql`sjob AS (
+        INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts)
+        SELECT ${p.job.kind}::text, jsonb_build_object('v', ${p.job.version}::int, 'data',
+            jsonb_build_object('signalId', sig.id::text, 'subjectType', ${u.subject_type}::text, 'subjectId', ${u.subject_id}::text)),
+          'sla.signal:' || sig.id::text, ${now}::timestamptz, ${p.job.maxAttempts}::int
+        FROM sig
+        ON CONFLICT (dedupe_key) DO NOTHING
+      )`,
+    );
+  }
+  return sql.join(parts, sql`, `);
+}
+
+/**
+ * CTEs that store a recomputed clock inside the caller's statement, only if
+ * the clock row is still at `version` (its `xmin` when read: every writer of
+ * its events rewrites the row). `clk` has one row when the clock was
+ * written, none when it changed meanwhile: the caller's statement must then
+ * fail (migration 0022 `yunwei_fail`) so none of its writes is kept, and
+ * recompute from a fresh read. The caller's own write depends on `sch` (one
+ * row after the clock and its schedule), so rows are locked in the sweep's
+ * order: clock, schedule, then the ticket.
+ */
+export function clockWriteCtes(clockId: string, version: string, p: ClockWriteParts, now: Date): RawBuilder<unknown> {
+  const u = p.update;
+  return sql`clk AS (
+      UPDATE sla_clocks SET level_key = ${u.level_key}::text, is_open = ${u.is_open}::boolean, next_deadline_at = ${u.next_deadline_at}::timestamptz,
+        result = ${u.result}::jsonb, scheduled = true, computed_at = ${now}::timestamptz,
+        calendar_version = ${u.calendar_version}::text, contract_version_id = ${u.contract_version_id}::uuid
+      WHERE id = ${clockId}::uuid AND xmin = ${version}::xid
+      RETURNING id, contract_id
+    ), ${afterClockCtes(p, now)}`;
+}
+
+/** {@link clockWriteCtes} for a new clock (`clk` inserts it, with its first event in `p.events`). */
+export function newClockCtes(clock: Omit<ClockRow, 'id' | 'conditions'> & { conditions: string }, p: ClockWriteParts, now: Date): RawBuilder<unknown> {
+  const u = p.update;
+  return sql`clk AS (
+      INSERT INTO sla_clocks (contract_id, subject_type, subject_id, system_key, conditions, is_open, level_key,
+        next_deadline_at, result, scheduled, computed_at, calendar_version, contract_version_id)
+      VALUES (${clock.contract_id}::uuid, ${clock.subject_type}::text, ${clock.subject_id}::uuid, ${clock.system_key}::text, ${clock.conditions}::jsonb,
+        ${u.is_open}::boolean, ${u.level_key}::text, ${u.next_deadline_at}::timestamptz, ${u.result}::jsonb, true, ${now}::timestamptz,
+        ${u.calendar_version}::text, ${u.contract_version_id}::uuid)
+      RETURNING id, contract_id
+    ), ${afterClockCtes(p, now)}`;
 }

@@ -13,7 +13,7 @@
  * result to the instant they read at ({@link findClock}). Clocks stored
  * before migration 0015 are recomputed from their histories once.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { enqueueJobs } from '../jobs/job.queue.ts';
@@ -22,24 +22,26 @@ import { advanceSlaResult, reachedSignals, scheduleOf, summariseResult, type Clo
 import { loadSlaContext, type SlaContext } from './sla-context.ts';
 import { slaSignalFiredJob } from './sla.jobs.ts';
 import {
-  appendEventsAndUpdateClock,
-  insertComputedClock,
+  CLOCK_CHANGED_SQLSTATE,
+  clockWriteCtes,
   insertSignals,
   loadClocksWithEvents,
   lockClockWithHistory,
   loadStoredClocks,
   lockDueClocksToRecompute,
   lockOpenClockIdsAfter,
+  newClockCtes,
   parkClocks,
   replayDueSchedules,
   signalKey,
   updateClocks,
   type ClockRow,
   type ClockUpdate,
-  type ClockWithEvents,
   type SignalInsert,
+  type SignalJobSpec,
   type StoredClock,
   type StoredClockEvent,
+  type VersionedClock,
 } from './sla-clock.repo.ts';
 
 /** Keeps a ticket kind's own columns (e.g. an incident's nearest deadline) in step with its clock. */
@@ -300,31 +302,89 @@ async function contextFor(trx: Trx, contractId: string, now: Date, given: SlaCon
   return given && given.contractId === contractId ? given : loadSlaContext(trx, contractId, now);
 }
 
-/** Open a clock for a new ticket and compute it. */
-export async function openClock(trx: Trx, input: OpenClockInput, now: Date, opts: ClockWriteOptions = {}): Promise<ClockView> {
-  const ctx = await contextFor(trx, input.contractId, now, opts.sla);
+/** The notification job of a new signal, as the set-based writes enqueue it. */
+const SIGNAL_JOB: SignalJobSpec = { kind: slaSignalFiredJob.kind, version: slaSignalFiredJob.version, maxAttempts: slaSignalFiredJob.maxAttempts };
+
+/**
+ * A clock write computed in memory: `ctes` store it inside a statement of
+ * the caller's (sla-clock.repo `clockWriteCtes` / `newClockCtes`, whose
+ * `clk` and `sch` the caller's own write can depend on), `view` is what it stores.
+ */
+export interface PreparedClockWrite {
+  ctes: RawBuilder<unknown>;
+  view: ClockView;
+}
+
+/** The warnings and breaches a recomputation reached that the clock has not recorded yet. */
+function unrecorded(c: Computed, recorded: ReadonlySet<string>): Omit<SignalInsert, 'clock_id'>[] {
+  return signalCandidates(c)
+    .filter((s) => !recorded.has(signalKey(s)))
+    .map(({ clock_id: _clockId, ...rest }) => rest);
+}
+
+/** Compute the clock of a new ticket (no database): what {@link openClock} stores, for a caller that stores it in its own statement. */
+export function prepareNewClock(ctx: SlaContext, input: OpenClockInput, now: Date): PreparedClockWrite {
+  if (ctx.contractId !== input.contractId) throw new Error('sla: the context is another contract\'s');
   if (!ctx.levels.some((l) => l.key === input.levelKey)) {
     throw new AppError('VALIDATION_FAILED', `合同未定义故障等级「${input.levelKey}」`);
   }
   const first = toStored({ type: 'created', at: input.reportedAt, level: input.levelKey });
-  // Computed before it is stored, so the clock is written once, with its first event, in one statement.
   const draft: ClockRow = { id: '', contract_id: input.contractId, subject_type: input.subjectType, subject_id: input.subjectId, system_key: input.systemKey, conditions: input.conditions };
   const computed = computeClock(ctx, draft, [first], now);
-  const id = await insertComputedClock(trx, { ...draft, conditions: JSON.stringify(input.conditions), update: computed.update }, first, now);
-  const stored: Computed = { ...computed, clock: { ...draft, id }, update: { ...computed.update, id }, view: { ...computed.view, clockId: id } };
-  await fireSignals(trx, [stored], now);
-  if (opts.syncSubject !== false) await syncSubjects(trx, [stored]);
-  return stored.view;
+  return {
+    ctes: newClockCtes({ ...draft, conditions: JSON.stringify(input.conditions) }, { update: computed.update, events: [first], signals: unrecorded(computed, new Set()), job: SIGNAL_JOB }, now),
+    view: computed.view,
+  };
 }
 
-async function appendAndRecompute(trx: Trx, clock: ClockWithEvents, events: readonly SlaEvent[], now: Date, opts: ClockWriteOptions): Promise<ClockView> {
-  const ctx = await contextFor(trx, clock.contract_id, now, opts.sla);
+/**
+ * Recompute a clock read with its ticket (sla-clock.repo
+ * `clockOfSubjectColumn`) with `events` appended (no database): what
+ * {@link recordClockEvents} stores, for a caller that stores it in its own
+ * statement, only if the clock is still the version read.
+ */
+export function prepareClockEvents(ctx: SlaContext, clock: VersionedClock, events: readonly SlaEvent[], now: Date): PreparedClockWrite {
+  if (ctx.contractId !== clock.contract_id) throw new Error('sla: the context is another contract\'s');
   const added = events.map(toStored);
   const computed = computeClock(ctx, clock, [...clock.events, ...added], now);
-  await appendEventsAndUpdateClock(trx, computed.update, added, now);
-  await fireSignals(trx, [computed], now, new Map([[clock.id, clock.signals]]));
-  if (opts.syncSubject !== false) await syncSubjects(trx, [computed]);
-  return computed.view;
+  return {
+    ctes: clockWriteCtes(clock.id, clock.version, { update: computed.update, events: added, signals: unrecorded(computed, clock.signals), job: SIGNAL_JOB }, now),
+    view: computed.view,
+  };
+}
+
+/** Run a prepared clock write on its own; returns the clock's id. */
+async function storePrepared(trx: Trx, w: PreparedClockWrite): Promise<string> {
+  const r = await sql<{ id: string }>`WITH ${w.ctes}
+    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM clk) THEN yunwei_fail(${CLOCK_CHANGED_SQLSTATE}, 'the clock changed since it was read') END AS guard,
+      (SELECT id FROM clk) AS id`.execute(trx);
+  const id = r.rows[0]?.id;
+  if (!id) throw new Error('sla: storing the clock returned no row');
+  return id;
+}
+
+/** Open a clock for a new ticket and compute it. */
+export async function openClock(trx: Trx, input: OpenClockInput, now: Date, opts: ClockWriteOptions = {}): Promise<ClockView> {
+  const ctx = await contextFor(trx, input.contractId, now, opts.sla);
+  const prepared = prepareNewClock(ctx, input, now);
+  const id = await storePrepared(trx, prepared);
+  const view: ClockView = { ...prepared.view, clockId: id };
+  if (opts.syncSubject !== false) await syncSubject(trx, input.subjectType, input.subjectId, view);
+  return view;
+}
+
+async function appendAndRecompute(trx: Trx, clock: VersionedClock, events: readonly SlaEvent[], now: Date, opts: ClockWriteOptions): Promise<ClockView> {
+  const ctx = await contextFor(trx, clock.contract_id, now, opts.sla);
+  // The caller holds the clock's lock: the version check cannot fail.
+  const prepared = prepareClockEvents(ctx, clock, events, now);
+  await storePrepared(trx, prepared);
+  if (opts.syncSubject !== false) await syncSubject(trx, clock.subject_type, clock.subject_id, prepared.view);
+  return prepared.view;
+}
+
+/** Call the ticket kind's registered sync for one clock. */
+async function syncSubject(trx: Trx, subjectType: string, subjectId: string, view: ClockView): Promise<void> {
+  await subjectSyncs.get(subjectType)?.one(trx, subjectId, view);
 }
 
 /**
@@ -488,11 +548,10 @@ export async function sweepDueClocks(db: Db, now: Date, batchSize = 25_000, opts
   const out: SweepResult = { clocks: 0, errors: 0 };
   const contexts: ContextCache = new Map();
   const lanes = Math.max(1, opts.concurrency ?? 2);
-  const job = { kind: slaSignalFiredJob.kind, version: slaSignalFiredJob.version, maxAttempts: slaSignalFiredJob.maxAttempts };
   const replayLane = async (lane: number): Promise<void> => {
     for (;;) {
       const b = await db.transaction().execute(async (trx) => {
-        const r = await replayDueSchedules(trx, now, batchSize, { lane, lanes }, job);
+        const r = await replayDueSchedules(trx, now, batchSize, { lane, lanes }, SIGNAL_JOB);
         await syncReplayed(trx, r.moved, now);
         return r;
       });
