@@ -1,7 +1,10 @@
 /**
- * Incident use cases. Every change runs in one transaction with its timeline
- * event, its SLA clock events (recomputed there), and its audit row; a version
- * check refuses concurrent updates instead of losing one silently.
+ * Incident use cases. Every change is written with its timeline event, its
+ * SLA clock (recomputed from the history read with the incident) and its
+ * audit row, all or nothing: one autocommitted statement (incident.repo
+ * `insertIncident`, `writeIncidentCommand`), or a transaction when report-up
+ * notices join it. A version check refuses concurrent updates instead of
+ * losing one silently.
  */
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';

@@ -5,12 +5,16 @@
  * rows passed as one JSON document (`jsonb_to_recordset`), or, for the
  * sweep's replay of stored schedules, computed in SQL from the rows themselves.
  *
- * Locking rule: every writer of a clock's events holds the clock row's lock
- * (`FOR NO KEY UPDATE`: writers exclude each other, while the foreign-key
- * checks of signal inserts, e.g. the sweep's, do not wait for them) first, so
- * events read after taking the lock are complete. A writer then writes the
- * clock's `sla_clock_schedules` row; the sweep writes only that row, and only
- * if it is still the version it read.
+ * Writing rule: every writer of a clock's events rewrites the clock row, so
+ * an unchanged row version (`xmin`) means an unchanged history. A writer
+ * either holds the clock row's lock (`FOR NO KEY UPDATE`: writers exclude
+ * each other, while the foreign-key checks of signal inserts, e.g. the
+ * sweep's, do not wait for them) before reading the history, or reads it
+ * without a lock and writes only if the row is still the version it read
+ * ({@link clockWriteCtes}, the incident commands' path). A writer then writes
+ * the clock's `sla_clock_schedules` row; the sweep writes only that row, and
+ * only if it is still the version it read. Rows are locked in one order:
+ * clock, schedule, then the ticket.
  */
 import { sql, type AliasedRawBuilder, type RawBuilder } from 'kysely';
 import type { DbOrTrx, Trx } from '../db/database.ts';
