@@ -130,7 +130,7 @@ export function auditRow(actor: AuditActor, entry: AuditEntry, now: Date): Audit
 export type AuditPendingRow = Insertable<AuditPendingTable>;
 
 /** The columns of an `audit_pending` row, in insert order. */
-export const AUDIT_PENDING_COLUMNS: readonly (keyof AuditPendingRow)[] = [
+const AUDIT_PENDING_COLUMNS: readonly (keyof AuditPendingRow)[] = [
   'id', 'occurred_at', 'actor_user_id', 'actor_name', 'actor_role', 'contract_id', 'action', 'entity_type', 'entity_id', 'before', 'after', 'client_ip', 'hash_head', 'hash_tail',
 ];
 
