@@ -6,7 +6,7 @@ import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely';
 import { auditInsertFrom, type AuditPendingRow } from '../audit/audit.service.ts';
 import type { DbOrTrx, Trx } from '../db/database.ts';
 import { setClause, valuesClause } from '../db/raw-rows.ts';
-import { CLOCK_CHANGED_SQLSTATE } from '../sla/sla-clock.repo.ts';
+import { CLOCK_CHANGED_SQLSTATE, FAIL_UNLESS_CLOCK_WRITTEN } from '../sla/sla-clock.repo.ts';
 import type { IncidentEventsTable, IncidentsTable } from '../db/schema.ts';
 
 /** The next incident number, `GZ{year of report}-{000123}`, drawn inside the INSERT that uses it. */
@@ -60,7 +60,7 @@ export async function writeIncidentCommand(
       WHERE id = ${w.incidentId}::uuid AND version = ${w.expectedVersion}::int${w.clock ? sql` AND EXISTS (SELECT 1 FROM sch)` : sql``}
       RETURNING id, version, status`;
   const guard = w.clock
-    ? sql`CASE WHEN NOT EXISTS (SELECT 1 FROM clk) THEN yunwei_fail(${CLOCK_CHANGED_SQLSTATE}, 'the clock changed since it was read')
+    ? sql`CASE ${FAIL_UNLESS_CLOCK_WRITTEN}
         WHEN NOT EXISTS (SELECT 1 FROM inc) THEN yunwei_fail(${VERSION_CHANGED_SQLSTATE}, 'the incident changed since it was read') END`
     : sql`NULL::boolean`;
   try {

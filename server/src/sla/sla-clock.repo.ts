@@ -312,6 +312,13 @@ export async function insertSignals(trx: Trx, signals: readonly SignalInsert[], 
 /** SQLSTATE a statement raises (migration 0022 `yunwei_fail`) when the clock it writes changed since it was read. */
 export const CLOCK_CHANGED_SQLSTATE = 'YW001';
 
+/**
+ * The CASE branch that fails a statement of {@link clockWriteCtes} with
+ * {@link CLOCK_CHANGED_SQLSTATE} when `clk` wrote nothing, so none of the
+ * statement's other writes is kept.
+ */
+export const FAIL_UNLESS_CLOCK_WRITTEN = sql`WHEN NOT EXISTS (SELECT 1 FROM clk) THEN yunwei_fail(${CLOCK_CHANGED_SQLSTATE}, 'the clock changed since it was read')`;
+
 /** A clock with its history and signals, and its row version (`xmin`) when read: for an optimistic write ({@link clockWriteCtes}). */
 export interface VersionedClock extends ClockWithEvents {
   version: string;
@@ -402,7 +409,7 @@ function afterClockCtes(p: ClockWriteParts, now: Date): RawBuilder<unknown> {
  * the clock row is still at `version` (its `xmin` when read: every writer of
  * its events rewrites the row). `clk` has one row when the clock was
  * written, none when it changed meanwhile: the caller's statement must then
- * fail (migration 0022 `yunwei_fail`) so none of its writes is kept, and
+ * fail ({@link FAIL_UNLESS_CLOCK_WRITTEN}) so none of its writes is kept, and
  * recompute from a fresh read. The caller's own write depends on `sch` (one
  * row after the clock and its schedule), so rows are locked in the sweep's
  * order: clock, schedule, then the ticket.

@@ -22,8 +22,8 @@ import { advanceSlaResult, reachedSignals, scheduleOf, summariseResult, type Clo
 import { loadSlaContext, type SlaContext } from './sla-context.ts';
 import { slaSignalFiredJob } from './sla.jobs.ts';
 import {
-  CLOCK_CHANGED_SQLSTATE,
   clockWriteCtes,
+  FAIL_UNLESS_CLOCK_WRITTEN,
   insertSignals,
   loadClocksWithEvents,
   lockClockWithHistory,
@@ -232,9 +232,12 @@ function computeClock(ctx: SlaContext, clock: ClockRow, stored: readonly StoredC
   };
 }
 
-/** The warnings and breaches a result has reached (each is recorded once per deadline). */
-function signalCandidates(c: Computed): SignalInsert[] {
-  return reachedSignals(c.view.result).map((s) => ({
+/**
+ * The warnings and breaches a result has reached (each is recorded once per
+ * deadline), without those in `recorded` ({@link signalKey}s the clock has recorded).
+ */
+function signalCandidates(c: Computed, recorded?: ReadonlySet<string>): SignalInsert[] {
+  const all = reachedSignals(c.view.result).map((s) => ({
     clock_id: c.clock.id,
     contract_id: c.clock.contract_id,
     target_key: s.targetKey,
@@ -242,6 +245,7 @@ function signalCandidates(c: Computed): SignalInsert[] {
     percent: s.percent,
     deadline_at: s.deadlineAt,
   }));
+  return recorded ? all.filter((s) => !recorded.has(signalKey(s))) : all;
 }
 
 /**
@@ -251,11 +255,7 @@ function signalCandidates(c: Computed): SignalInsert[] {
  * clocks), left out before the insert, which still skips any duplicate.
  */
 async function fireSignals(trx: Trx, computed: readonly Computed[], now: Date, known?: ReadonlyMap<string, ReadonlySet<string>>): Promise<number> {
-  const candidates = computed.flatMap((c) => {
-    const all = signalCandidates(c);
-    const recorded = known?.get(c.clock.id);
-    return recorded ? all.filter((s) => !recorded.has(signalKey(s))) : all;
-  });
+  const candidates = computed.flatMap((c) => signalCandidates(c, known?.get(c.clock.id)));
   if (candidates.length === 0) return 0;
   const inserted = await insertSignals(trx, candidates, now);
   if (inserted.length === 0) return 0;
@@ -315,13 +315,6 @@ export interface PreparedClockWrite {
   view: ClockView;
 }
 
-/** The warnings and breaches a recomputation reached that the clock has not recorded yet. */
-function unrecorded(c: Computed, recorded: ReadonlySet<string>): Omit<SignalInsert, 'clock_id'>[] {
-  return signalCandidates(c)
-    .filter((s) => !recorded.has(signalKey(s)))
-    .map(({ clock_id: _clockId, ...rest }) => rest);
-}
-
 /** Compute the clock of a new ticket (no database): what {@link openClock} stores, for a caller that stores it in its own statement. */
 export function prepareNewClock(ctx: SlaContext, input: OpenClockInput, now: Date): PreparedClockWrite {
   if (ctx.contractId !== input.contractId) throw new Error('sla: the context is another contract\'s');
@@ -332,7 +325,7 @@ export function prepareNewClock(ctx: SlaContext, input: OpenClockInput, now: Dat
   const draft: ClockRow = { id: '', contract_id: input.contractId, subject_type: input.subjectType, subject_id: input.subjectId, system_key: input.systemKey, conditions: input.conditions };
   const computed = computeClock(ctx, draft, [first], now);
   return {
-    ctes: newClockCtes({ ...draft, conditions: JSON.stringify(input.conditions) }, { update: computed.update, events: [first], signals: unrecorded(computed, new Set()), job: SIGNAL_JOB }, now),
+    ctes: newClockCtes({ ...draft, conditions: JSON.stringify(input.conditions) }, { update: computed.update, events: [first], signals: signalCandidates(computed), job: SIGNAL_JOB }, now),
     view: computed.view,
   };
 }
@@ -348,7 +341,7 @@ export function prepareClockEvents(ctx: SlaContext, clock: VersionedClock, event
   const added = events.map(toStored);
   const computed = computeClock(ctx, clock, [...clock.events, ...added], now);
   return {
-    ctes: clockWriteCtes(clock.id, clock.version, { update: computed.update, events: added, signals: unrecorded(computed, clock.signals), job: SIGNAL_JOB }, now),
+    ctes: clockWriteCtes(clock.id, clock.version, { update: computed.update, events: added, signals: signalCandidates(computed, clock.signals), job: SIGNAL_JOB }, now),
     view: computed.view,
   };
 }
@@ -356,8 +349,7 @@ export function prepareClockEvents(ctx: SlaContext, clock: VersionedClock, event
 /** Run a prepared clock write on its own; returns the clock's id. */
 async function storePrepared(trx: Trx, w: PreparedClockWrite): Promise<string> {
   const r = await sql<{ id: string }>`WITH ${w.ctes}
-    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM clk) THEN yunwei_fail(${CLOCK_CHANGED_SQLSTATE}, 'the clock changed since it was read') END AS guard,
-      (SELECT id FROM clk) AS id`.execute(trx);
+    SELECT CASE ${FAIL_UNLESS_CLOCK_WRITTEN} END AS guard, (SELECT id FROM clk) AS id`.execute(trx);
   const id = r.rows[0]?.id;
   if (!id) throw new Error('sla: storing the clock returned no row');
   return id;
